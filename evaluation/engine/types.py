@@ -1,0 +1,133 @@
+"""The engine's shared vocabulary: typed examples, scoring requests and results.
+
+Plain Python, no Django: the portal's validator, the Celery workers and the command line all
+speak these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+METRICS = ("classification", "sequence_prob", "logodds", "absolute_logodds")
+
+# Columns each metric requires, in the order the contest README lists them.
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "classification": ("prompt", "classes", "answer_index"),
+    "sequence_prob": ("prompt", "completion"),
+    "logodds": ("prompt", "other_prompt", "classes", "answer_index"),
+    "absolute_logodds": ("prompt", "other_prompt", "classes", "answer_index"),
+}
+
+
+@dataclass(frozen=True)
+class ClassificationExample:
+    line: int  # line in the CSV file as a person counts it (header = line 1)
+    prompt: str
+    classes: tuple[str, ...]
+    answer_index: int
+
+
+@dataclass(frozen=True)
+class SequenceProbExample:
+    line: int
+    prompt: str
+    completion: str
+
+
+@dataclass(frozen=True)
+class LogoddsExample:
+    line: int
+    prompt: str
+    other_prompt: str
+    classes: tuple[str, str]
+    answer_index: int
+
+
+Example = ClassificationExample | SequenceProbExample | LogoddsExample
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem (error or warning) found in an upload, located as precisely as possible."""
+
+    file: str | None
+    line: int | None
+    column: str | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass
+class TaskFile:
+    """One CSV of a task: `kind` is main | part | control; `index` is the N of PARTN/CONTROLN."""
+
+    name: str
+    kind: str
+    index: int | None
+    rows: int
+    columns: list[str]
+    examples: list[Example] = field(default_factory=list)
+    sha256: str = ""
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "index": self.index, "rows": self.rows,
+                "columns": list(self.columns)}
+
+
+@dataclass
+class TaskReport:
+    """What reading an upload found: the files, and every error and warning at once."""
+
+    files: list[TaskFile] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict:
+        return {
+            "valid": self.valid,
+            "files": [f.as_dict() for f in self.files],
+            "errors": [e.as_dict() for e in self.errors],
+            "warnings": [w.as_dict() for w in self.warnings],
+        }
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """Score `continuation` given `context`: the sum of the continuation's token log-probs."""
+
+    context: str
+    continuation: str
+
+
+@dataclass(frozen=True)
+class Score:
+    logprob: float  # sum over the continuation's tokens, computed in fp32
+    n_tokens: int  # how many tokens the continuation became for this model
+    boundary_fallback: bool = False  # continuation did not start on a token boundary
+    truncated: bool = False  # the context was cut from the left to fit the window
+
+
+class Backend(Protocol):
+    """A language model that can score continuations. Every backend passes the same suite."""
+
+    identity: str  # stable id of the model and revision, used in result caches
+
+    def score(self, requests: Sequence[ScoreRequest], progress=None) -> list[Score]:
+        """One Score per request, in order. `progress(n)` is called as n more are done."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ModelError(Exception):
+    """A task cannot be scored on a model (say a logodds class that is not a single token)."""
