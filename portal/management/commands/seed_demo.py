@@ -1,0 +1,47 @@
+"""Seed a demo contest with two rounds and one account per role, and print their logins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from portal.models import Contest, Profile, Round
+from portal.roles import CONTESTANT, ORGANIZER, REVIEWER
+
+DEMO_ACCOUNTS = [
+    ("contestant", CONTESTANT, "contestant-demo-pass"),
+    ("reviewer", REVIEWER, "reviewer-demo-pass"),
+    ("organizer", ORGANIZER, "organizer-demo-pass"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create (once) a demo contest with two rounds and one account per role; prints the logins."
+
+    def handle(self, *args, **options):
+        now = timezone.now().replace(minute=59, second=0, microsecond=0)
+        contest, created = Contest.objects.get_or_create(
+            slug="demo", defaults={
+                "name": "Inverse Scaling Prize (demo)",
+                "description": "Submit tasks on which larger language models do worse.",
+            })
+        if created:
+            Round.objects.create(contest=contest, number=1, name="Round 1",
+                                 opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=30))
+            Round.objects.create(contest=contest, number=2, name="Round 2",
+                                 opens_at=now + timedelta(days=45), closes_at=now + timedelta(days=90))
+        for username, role, password in DEMO_ACCOUNTS:
+            user, made = User.objects.get_or_create(username=username,
+                                                    defaults={"email": f"{username}@example.org"})
+            if made:
+                user.set_password(password)
+                user.is_staff = role == ORGANIZER
+                user.is_superuser = role == ORGANIZER
+                user.save()
+                Profile.objects.create(user=user, role=role)
+        self.stdout.write("Demo contest: %s (%s)" % (contest.name, "created" if created else "already there"))
+        for username, role, password in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {role:<11} login: {username:<11} password: {password}")
