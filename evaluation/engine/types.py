@@ -121,6 +121,7 @@ class Backend(Protocol):
     """A language model that can score continuations. Every backend passes the same suite."""
 
     identity: str  # stable id of the model and revision, used in result caches
+    params: int | None  # number of parameters where known (for scaling plots); None if unknown
 
     def score(self, requests: Sequence[ScoreRequest], progress=None) -> list[Score]:
         """One Score per request, in order. `progress(n)` is called as n more are done."""

@@ -1,0 +1,361 @@
+"""Local Hugging Face `transformers` models as a scoring backend.
+
+How a file is scored (see prefix_tree.py): the (context, continuation) pairs are tokenised
+boundary-exactly, identical pairs merged, and all fed sequences put into one radix tree. The tree
+is walked depth first; the children of the nodes computed in one batch are themselves batched
+(sorted by length, split by a token budget and a KV-memory budget) on top of the cached key/value
+state of their parents (rows of that state are selected per child, the padding inside it masked,
+position ids given explicitly). A state is dropped as soon as its subtree is done, so memory is
+bounded by depth x kv_budget. The output layer is applied only to the hidden states at scored
+positions; log-softmax in fp32.
+
+Models with sliding-window attention layers (Gemma 2/3, Mistral...) are scored without prefix
+sharing (one padded pass per pair, still batched and deduplicated): their caches drop old
+positions and their masks count cache slots, which padding inside a shared state would distort.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from ..prefix_tree import Node, build_tree, naive_tokens
+from ..tokenization import EncodedPair, PairEncoder
+from ..types import ModelError, Score, ScoreRequest
+
+DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
+          "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
+
+
+@dataclass
+class _State:
+    kv: list[tuple[torch.Tensor, torch.Tensor]]  # per layer (rows, heads, T, head_dim)
+    mask: torch.Tensor  # (rows, T) long: 1 where a real token sits
+    next_pos: torch.Tensor  # (rows,) position id of the next token
+    has_pad: bool
+
+
+def _uses_sliding_window(config) -> bool:
+    cfg = config.get_text_config(decoder=True) if hasattr(config, "get_text_config") else config
+    layer_types = getattr(cfg, "layer_types", None)
+    if layer_types:
+        return any(t != "full_attention" for t in layer_types)
+    return getattr(cfg, "sliding_window", None) is not None and getattr(cfg, "use_sliding_window", True)
+
+
+def _context_window(model, tokenizer) -> int:
+    cfg = model.config.get_text_config(decoder=True)
+    for name in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
+        v = getattr(cfg, name, None)
+        if isinstance(v, int) and v > 0:
+            return v
+    v = getattr(tokenizer, "model_max_length", None)
+    if isinstance(v, int) and 0 < v < 10**7:
+        return v
+    return 2048
+
+
+class HFBackend:
+    """Scores continuations with a local `transformers` causal LM (see module docstring)."""
+
+    def __init__(self, model, tokenizer, *, identity: str, params: int | None = None,
+                 max_length: int | None = None, token_budget: int = 2048, kv_budget: int = 16384,
+                 share_prefixes: bool | None = None):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.identity = identity
+        self.params = params if params is not None else sum(p.numel() for p in model.parameters())
+        self.max_length = int(max_length or _context_window(model, tokenizer))
+        self.encoder = PairEncoder(tokenizer, self.max_length)
+        self.token_budget = int(token_budget)
+        self.kv_budget = int(kv_budget)
+        if share_prefixes is None:
+            share_prefixes = not _uses_sliding_window(model.config)
+        self.share_prefixes = share_prefixes
+        self.base = getattr(model, model.base_model_prefix)
+        self.head = model.get_output_embeddings()
+        cfg = model.config.get_text_config(decoder=True)
+        self.softcap = getattr(cfg, "final_logit_softcapping", None)
+        self.device = model.get_input_embeddings().weight.device
+        self.stats: dict = {}
+        # set by the loader
+        self.loaded_from: Path | None = None
+        self.converted_now: bool = False
+
+    def close(self) -> None:
+        self.model = self.base = self.head = None
+
+    # --- public ----------------------------------------------------------------------------
+
+    def encode(self, requests: Sequence[ScoreRequest]) -> list[EncodedPair]:
+        return [self.encoder.encode(r.context, r.continuation) for r in requests]
+
+    def score(self, requests: Sequence[ScoreRequest], progress=None) -> list[Score]:
+        index: dict[tuple[str, str], int] = {}
+        order = []
+        for r in requests:
+            key = (r.context, r.continuation)
+            if key not in index:
+                index[key] = len(index)
+            order.append(index[key])
+        uniq = list(index)
+        encoded = [self.encoder.encode(c, k) for c, k in uniq]
+        pairs = [(e.context, e.continuation) for e in encoded]
+        multiplicity = [0] * len(uniq)
+        for u in order:
+            multiplicity[u] += 1
+        sums = self._score_pairs(pairs, progress, multiplicity)
+        return [Score(logprob=float(sums[u]), n_tokens=len(encoded[u].continuation),
+                      boundary_fallback=encoded[u].boundary_fallback,
+                      truncated=encoded[u].truncated) for u in order]
+
+    # --- the walk ----------------------------------------------------------------------------
+
+    def _score_pairs(self, pairs, progress, multiplicity) -> list[float]:
+        n = len(pairs)
+        sums = [0.0] * n
+        remaining = [len(k) for _, k in pairs]
+        done_now = sum(multiplicity[i] for i in range(n) if remaining[i] == 0)
+        if progress and done_now:
+            progress(done_now)
+        tree = build_tree(pairs, share=self.share_prefixes)
+        self.stats = {"pairs": n, "tree_minimum": build_tree(pairs).subtree_tokens()
+                      if not self.share_prefixes else tree.subtree_tokens(),
+                      "naive_tokens": naive_tokens(pairs), "fed_tokens": 0, "fed_with_padding": 0,
+                      "forward_calls": 0}
+        ctx = {"sums": sums, "remaining": remaining, "progress": progress, "mult": multiplicity}
+        items = [(0, c) for c in tree.children]
+        with torch.inference_mode():
+            if items:
+                self._run(None, items, ctx)
+        return sums
+
+    def _batches(self, items, T):
+        items = sorted(items, key=lambda it: len(it[1].edge))
+        batches, cur, cur_max = [], [], 0
+        for it in items:
+            L = len(it[1].edge)
+            m = max(cur_max, L)
+            k = len(cur) + 1
+            if cur and (k * m > self.token_budget or k * (T + m) > self.kv_budget):
+                batches.append(cur)
+                cur, m = [], L
+            cur.append(it)
+            cur_max = m
+        if cur:
+            batches.append(cur)
+        # longest first keeps peak memory predictable early
+        return batches[::-1]
+
+    def _run(self, state: _State | None, items, ctx) -> None:
+        T = 0 if state is None else state.mask.shape[1]
+        dev = self.device
+        for batch in self._batches(items, T):
+            G = len(batch)
+            lengths = [len(node.edge) for _, node in batch]
+            Lmax = max(lengths)
+            ids = torch.zeros((G, Lmax), dtype=torch.long)
+            valid = torch.zeros((G, Lmax), dtype=torch.long)
+            for g, (_, node) in enumerate(batch):
+                ids[g, :lengths[g]] = torch.tensor(node.edge, dtype=torch.long)
+                valid[g, :lengths[g]] = 1
+            ids, valid = ids.to(dev), valid.to(dev)
+            if state is None:
+                past, past_mask = None, torch.zeros((G, 0), dtype=torch.long, device=dev)
+                pos0 = torch.zeros(G, dtype=torch.long, device=dev)
+                has_pad = False
+            else:
+                rows = torch.tensor([r for r, _ in batch], dtype=torch.long, device=dev)
+                past = [(k.index_select(0, rows), v.index_select(0, rows)) for k, v in state.kv]
+                past_mask = state.mask.index_select(0, rows)
+                pos0 = state.next_pos.index_select(0, rows)
+                has_pad = state.has_pad
+            position_ids = pos0[:, None] + torch.arange(Lmax, device=dev)[None, :]
+            attn = None
+            if has_pad:  # holes inside the cached state must be masked
+                attn = torch.cat([past_mask, torch.ones_like(valid)], dim=1)
+            has_children = any(node.children for _, node in batch)
+            kwargs = {}
+            if past is not None:
+                from transformers import DynamicCache
+                kwargs["past_key_values"] = DynamicCache(ddp_cache_data=past)
+            out = self.base(input_ids=ids, attention_mask=attn, position_ids=position_ids,
+                            use_cache=has_children, **kwargs)
+            self.stats["forward_calls"] += 1
+            self.stats["fed_tokens"] += sum(lengths)
+            self.stats["fed_with_padding"] += G * Lmax
+            hidden = out.last_hidden_state
+            self._read(batch, hidden, ctx)
+            del hidden
+            if has_children:
+                cache = out.past_key_values
+                kv = [(layer.keys, layer.values) for layer in cache.layers]
+                del out, past, kwargs
+                child_items = [(g, c) for g, (_, node) in enumerate(batch) for c in node.children]
+                new_state = _State(kv, torch.cat([past_mask, valid], dim=1),
+                                   pos0 + torch.tensor(lengths, device=dev),
+                                   has_pad or min(lengths) < Lmax)
+                self._run(new_state, child_items, ctx)
+                del new_state, kv, cache
+            else:
+                del out
+
+    def _read(self, batch, hidden, ctx) -> None:
+        gi, oi, which, targets, reqs = [], [], [], [], []
+        for g, (_, node) in enumerate(batch):
+            for off, rl in enumerate(node.reads):
+                if rl:
+                    gi.append(g)
+                    oi.append(off)
+                    for r, t in rl:
+                        which.append(len(gi) - 1)
+                        targets.append(t)
+                        reqs.append(r)
+        if not gi:
+            return
+        dev = hidden.device
+        h = hidden[torch.tensor(gi, device=dev), torch.tensor(oi, device=dev)]
+        h = h.to(self.head.weight.device)
+        logits = self.head(h).float()
+        if self.softcap:
+            logits = torch.tanh(logits / self.softcap) * self.softcap
+        lsm = torch.log_softmax(logits, dim=-1)
+        vals = lsm[torch.tensor(which, device=lsm.device), torch.tensor(targets, device=lsm.device)]
+        sums, remaining, mult = ctx["sums"], ctx["remaining"], ctx["mult"]
+        finished = 0
+        for r, v in zip(reqs, vals.tolist()):
+            sums[r] += v
+            remaining[r] -= 1
+            if remaining[r] == 0:
+                finished += mult[r]
+        if finished and ctx["progress"]:
+            ctx["progress"](finished)
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("PORTAL_MODEL_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "isp-portal" / "models"
+
+
+def _pick(device: str | None, dtype: str | None):
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if dtype in (None, "auto"):
+        if device == "cpu":
+            tdtype = torch.float32
+        elif torch.cuda.is_available() and torch.cuda.is_bf16_supported():
+            tdtype = torch.bfloat16
+        else:
+            tdtype = torch.float16
+    else:
+        if dtype not in DTYPES:
+            raise ValueError(f"unknown dtype {dtype!r}; use one of {sorted(DTYPES)}")
+        tdtype = DTYPES[dtype]
+    return device, tdtype
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _folder_fingerprint(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            rel = p.relative_to(folder).as_posix()
+            h.update(rel.encode())
+            if p.suffix in (".json", ".txt", ".model") and p.stat().st_size < (1 << 24):
+                h.update(p.read_bytes())
+            else:
+                h.update(str(p.stat().st_size).encode())
+    return h.hexdigest()[:16]
+
+
+def convert_gguf(gguf_path: Path, cache_dir: Path | None = None) -> tuple[Path, bool]:
+    """Convert a GGUF file once into a safetensors folder keyed by the file's sha256.
+
+    Returns (folder, converted_now). Loading a GGUF through transformers dequantises it
+    (slow); the cached folder loads in a fraction of the time.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf_path = Path(gguf_path)
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    digest = _sha256(gguf_path)
+    target = cache_dir / f"gguf-{digest}"
+    if (target / "engine-source.json").exists():
+        return target, False
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=cache_dir))
+    try:
+        model = AutoModelForCausalLM.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name,
+                                                     dtype=torch.float32)
+        tok = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        (tmp / "engine-source.json").write_text(json.dumps(
+            {"gguf_file": gguf_path.name, "sha256": digest}))
+        try:
+            tmp.rename(target)
+        except OSError:  # someone else converted it meanwhile
+            if not (target / "engine-source.json").exists():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target, True
+
+
+def load_hf(source: str, *, revision: str | None = None, gguf_file: str | None = None,
+            cache_dir: Path | None = None, device: str | None = None, dtype: str | None = None,
+            params: int | None = None, **backend_kwargs) -> HFBackend:
+    """Load a hub id (with revision), a local folder, or FOLDER + GGUF file as an HFBackend."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    device, tdtype = _pick(device, dtype)
+    converted_now = False
+    if gguf_file:
+        gguf_path = Path(source) / gguf_file
+        if not gguf_path.is_file():
+            raise ModelError(f"GGUF file not found: {gguf_path}")
+        folder, converted_now = convert_gguf(gguf_path, cache_dir)
+        identity = f"gguf:{gguf_path.name}:{folder.name[5:21]}"
+        load_from, kw = str(folder), {}
+    elif Path(source).is_dir():
+        folder = Path(source).resolve()
+        identity = f"local:{folder.name}:{_folder_fingerprint(folder)}"
+        load_from, kw = str(folder), {}
+    else:
+        folder = None
+        identity = f"hf:{source}@{revision or 'main'}"
+        load_from, kw = source, ({"revision": revision} if revision else {})
+    model_kw = dict(kw, dtype=tdtype)
+    if device == "auto":
+        model_kw["device_map"] = "auto"
+    model = AutoModelForCausalLM.from_pretrained(load_from, **model_kw)
+    if device != "auto":
+        model = model.to(device)
+    tok = AutoTokenizer.from_pretrained(load_from, **kw)
+    backend = HFBackend(model, tok, identity=identity, params=params, **backend_kwargs)
+    backend.loaded_from = folder
+    backend.converted_now = converted_now
+    return backend
