@@ -2,7 +2,9 @@
 
 It answers ``POST /v1/completions`` the way vLLM does for scoring: ``echo`` with ``logprobs``
 returns every prompt token's log-probability (the first one null) and ``text_offset``, then one
-generated token (greedy). Prompts may be a string, a list of strings, a list of token ids or a list
+generated token (greedy). A prompt may have up to window + 1 tokens (the positions that predict
+its tokens fit the model's window; generation sees the last `window` tokens), so the server scores
+exactly what the local engine scores; longer prompts get a 400. Prompts may be a string, a list of strings, a list of token ids or a list
 of lists of token ids. Each prompt is run through the full model on its own, in fp32.
 
 Switches for the tests:
@@ -33,6 +35,8 @@ class CompletionServer:
     def __init__(self, model, tokenizer, *, model_name: str = "tiny", api_key: str | None = None,
                  accept_token_ids: bool = True, host: str = "127.0.0.1"):
         self.model = model.float().eval()
+        cfg = self.model.config
+        self.window = int(getattr(cfg, "n_positions", None) or getattr(cfg, "max_position_embeddings", None) or 2048)
         self.tokenizer = tokenizer
         self.model_name = model_name
         self.api_key = api_key
@@ -53,7 +57,8 @@ class CompletionServer:
         return f"http://{host}:{port}"
 
     def start(self) -> "CompletionServer":
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="openai-test-server",
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="openai-test-server",
                                         daemon=True)
         self._thread.start()
         return self
@@ -119,7 +124,10 @@ class CompletionServer:
                                        "BadRequestError", 400)
         echo = bool(payload.get("echo", False))
         want_logprobs = payload.get("logprobs") is not None
-        choices = [self._complete(i, p, max_tokens, echo, want_logprobs) for i, p in enumerate(prompts)]
+        try:
+            choices = [self._complete(i, p, max_tokens, echo, want_logprobs) for i, p in enumerate(prompts)]
+        except _TooLong as exc:
+            return 400, {}, _error(str(exc), "BadRequestError", 400)
         usage_prompt = sum(c.pop("_n_prompt") for c in choices)
         return 200, {}, {
             "id": f"cmpl-{len(self.requests)}",
@@ -147,19 +155,30 @@ class CompletionServer:
             text = tok.decode(ids)
         n_prompt = len(ids)
         all_ids = list(ids)
+        window = self.window
         with self._model_lock, torch.inference_mode():
+            # Prompt tokens 1..n-1 are predicted from ids[:-1] (at most `window` positions, so a
+            # prompt of window + 1 tokens is still scored whole); generation sees the last
+            # `window` tokens.
+            token_logprobs: list[float | None] = [None]
+            if n_prompt > 1:
+                if n_prompt - 1 > window:
+                    raise _TooLong(n_prompt, window)
+                logits = self.model(torch.tensor([ids[:-1]])).logits[0].float()
+                lp = torch.log_softmax(logits, dim=-1)
+                token_logprobs += [float(lp[i - 1, ids[i]]) for i in range(1, n_prompt)]
+            gen_lp: list[float] = []
             for _ in range(max_tokens):
-                logits = self.model(torch.tensor([all_ids])).logits[0].float()
-                if len(all_ids) == n_prompt:
-                    prompt_lp = torch.log_softmax(logits, dim=-1)
-                all_ids.append(int(torch.argmax(logits[-1])))
+                logits = self.model(torch.tensor([all_ids[-window:]])).logits[0, -1].float()
+                lp = torch.log_softmax(logits, dim=-1)
+                nxt = int(torch.argmax(lp))
+                gen_lp.append(float(lp[nxt]))
+                all_ids.append(nxt)
         generated = all_ids[n_prompt:]
-        gen_lp = [float(prompt_lp[-1, generated[0]])] if generated else []
-        token_logprobs = [None] + [float(prompt_lp[i - 1, ids[i]]) for i in range(1, n_prompt)]
         gen_text = tok.decode(generated)
         tokens = [tok.decode([t]) for t in all_ids]
         out_offsets = offsets + [len(text) + len(tok.decode(generated[:k])) for k in range(len(generated))]
-        lps = token_logprobs + gen_lp + [None] * (len(generated) - len(gen_lp))
+        lps = token_logprobs + gen_lp
         if not echo:
             tokens, lps, out_offsets = tokens[n_prompt:], lps[n_prompt:], out_offsets[n_prompt:]
         logprobs = None
@@ -172,6 +191,12 @@ class CompletionServer:
             }
         return {"index": index, "text": (text if echo else "") + gen_text, "logprobs": logprobs,
                 "finish_reason": "length", "_n_prompt": n_prompt}
+
+
+class _TooLong(Exception):
+    def __init__(self, n: int, window: int):
+        super().__init__(f"This model's maximum context length is {window + 1} prompt tokens; "
+                         f"the prompt has {n} tokens. Shorten the prompt.")
 
 
 def _error(message: str, kind: str, code: int) -> dict:

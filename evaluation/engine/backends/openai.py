@@ -14,10 +14,15 @@ Two ways of sending prompts:
 
 * **token ids** (when a ``tokenizer`` is given and the server accepts ``prompt`` as lists of ints):
   context and continuation are tokenised here exactly as the Hugging Face engine does
-  (:func:`encode_pair`), so the continuation's tokens are known by index and the numbers equal the
-  local engine's. This is the exact mode; use it whenever the tokenizer is at hand. If the server
-  refuses token-id prompts (a 4xx on the first batch) the backend falls back to text prompts for
-  the rest of its life (``self.token_ids`` becomes False).
+  (:class:`evaluation.engine.tokenization.PairEncoder`: boundary from character offsets, the
+  tokenizer's BOS in front, separate encoding when the continuation is not on a token boundary,
+  the context cut from the left so that context + continuation[:-1] fit ``max_length`` tokens),
+  so the continuation's tokens are known by index and the numbers equal the local engine's. This
+  is the exact mode; use it whenever the tokenizer is at hand. ``max_length`` counts what a local
+  model is fed, as the local engine's window does; a server also needs room for the last
+  continuation token and the generated one, so for a vLLM ``max_model_len`` of W pass W - 2.
+  If the server refuses token-id prompts (a 4xx on the first batch) the backend falls back to
+  text prompts for the rest of its life (``self.token_ids`` becomes False).
 * **text**: the prompt is ``context + continuation``; the continuation's tokens are those whose
   ``text_offset >= len(context)`` (offsets in characters). If no token starts exactly at
   ``len(context)`` (the continuation does not start on a token boundary, say a class without a
@@ -51,9 +56,10 @@ from typing import Any, Callable, Sequence
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from ..tokenization import PairEncoder
 from ..types import ModelError, Score, ScoreRequest
 
-__all__ = ["OpenAIBackend", "encode_pair"]
+__all__ = ["OpenAIBackend"]
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429}) | frozenset(range(500, 600))
 
@@ -77,65 +83,13 @@ class _HTTPRefused(ModelError):
 # --- tokenisation (token-id mode) ------------------------------------------------------------
 
 
-def _hf_encode(tokenizer, text: str, *, offsets: bool = False):
-    """Token ids (and character offsets) of `text` without special tokens.
+def _load_tokenizer(tokenizer):
+    """A tokenizer object, or one loaded from a folder / hub id given as a string."""
+    if isinstance(tokenizer, str):
+        from transformers import AutoTokenizer
 
-    Accepts a `transformers` tokenizer or a `tokenizers.Tokenizer`.
-    """
-    if hasattr(tokenizer, "encode_batch") and not hasattr(tokenizer, "convert_ids_to_tokens"):
-        enc = tokenizer.encode(text, add_special_tokens=False)  # tokenizers.Tokenizer
-        return (list(enc.ids), list(enc.offsets)) if offsets else list(enc.ids)
-    if offsets:
-        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-        return list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
-    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
-
-
-def _start_ids(tokenizer) -> list[int]:
-    """The ids a tokenizer puts in front of a text (a BOS), or [] if none."""
-    if hasattr(tokenizer, "build_inputs_with_special_tokens"):
-        try:
-            marker = _hf_encode(tokenizer, "a")
-            built = list(tokenizer.build_inputs_with_special_tokens(marker))
-            if marker and marker[0] in built:
-                return built[: built.index(marker[0])]
-        except Exception:  # pragma: no cover - tokenizer without that method
-            pass
-    bos = getattr(tokenizer, "bos_token_id", None)
-    if bos is not None and getattr(tokenizer, "add_bos_token", False):
-        return [bos]
-    return []
-
-
-def _empty_context_ids(tokenizer) -> list[int]:
-    for attr in ("bos_token_id", "eos_token_id"):
-        tok = getattr(tokenizer, attr, None)
-        if tok is not None:
-            return [int(tok)]
-    raise ModelError("an empty context needs a BOS or EOS token and the tokenizer has neither")
-
-
-def encode_pair(tokenizer, context: str, continuation: str) -> tuple[list[int], list[int], bool]:
-    """(context ids, continuation ids, boundary_fallback) as the local engine tokenises them.
-
-    The whole text is tokenised once; if a token ends exactly at ``len(context)`` the split is
-    there (so a leading space stays in the continuation). Otherwise the two pieces are tokenised
-    separately (``boundary_fallback``). The tokenizer's start tokens (a BOS) go in front; an empty
-    context becomes the BOS (or EOS) so that the first continuation token has a log-probability.
-    """
-    start = _start_ids(tokenizer)
-    whole = context + continuation
-    ids, offs = _hf_encode(tokenizer, whole, offsets=True)
-    cut = len(context)
-    k = next((i for i, (_, end) in enumerate(offs) if end > cut), len(ids))
-    if k == 0 or offs[k - 1][1] == cut:
-        ctx_ids, cont_ids, fallback = ids[:k], ids[k:], False
-    else:
-        ctx_ids, cont_ids, fallback = _hf_encode(tokenizer, context), _hf_encode(tokenizer, continuation), True
-    ctx_ids = start + ctx_ids
-    if not ctx_ids:
-        ctx_ids = _empty_context_ids(tokenizer)
-    return ctx_ids, cont_ids, fallback
+        return AutoTokenizer.from_pretrained(tokenizer)
+    return tokenizer
 
 
 # --- the backend -----------------------------------------------------------------------------
@@ -197,7 +151,12 @@ class OpenAIBackend:
         self.max_concurrency = max(1, int(max_concurrency))
         self.max_retries = max(0, int(max_retries))
         self.timeout = timeout
-        self.tokenizer = tokenizer
+        self.tokenizer = _load_tokenizer(tokenizer)
+        # `max_length` counts what a local model is fed (context + continuation[:-1]), as the
+        # local engine's window does; a server also needs room for the last continuation token
+        # and the generated one, so for vLLM's max_model_len W pass W - 2.
+        self._encoder = (PairEncoder(self.tokenizer, max_length if max_length else 10**12)
+                         if self.tokenizer is not None else None)
         self.identity = identity or f"openai:{base}#{model}"
         self.params = params
         self.batch_size = max(1, int(batch_size))
@@ -315,17 +274,10 @@ class OpenAIBackend:
         plans: list[_Plan] = []
         for req in unique:
             if use_ids:
-                ctx_ids, cont_ids, fallback = encode_pair(self.tokenizer, req.context, req.continuation)
-                truncated = False
-                if self.max_length is not None and len(ctx_ids) + len(cont_ids) > self.max_length:
-                    keep = self.max_length - len(cont_ids)
-                    if keep < 1:
-                        raise ModelError(f"a continuation of {len(cont_ids)} tokens does not fit the "
-                                         f"model's window of {self.max_length} tokens")
-                    ctx_ids, truncated = ctx_ids[-keep:], True
-                ids = [int(t) for t in ctx_ids + cont_ids]
-                plans.append(_Plan(full=add(ids), n_ctx=len(ctx_ids), n_all=len(ids),
-                                   truncated=truncated, fallback=fallback))
+                pair = self._encoder.encode(req.context, req.continuation)
+                ids = [int(t) for t in pair.context + pair.continuation]
+                plans.append(_Plan(full=add(ids), n_ctx=len(pair.context), n_all=len(ids),
+                                   truncated=pair.truncated, fallback=pair.boundary_fallback))
             else:
                 context = req.context
                 if not context and self.bos_text:
