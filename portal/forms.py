@@ -25,8 +25,8 @@ class SubmissionForm(forms.ModelForm):
 
     zip_file = forms.FileField(
         label="Zip of CSV files",
-        help_text="<task_name>.csv, or <task_name>-PART1.csv, -PART2.csv, …, plus optional "
-                  "<task_name>-CONTROL1.csv, …; read with pandas' default arguments.",
+        help_text="NAME.csv, or NAME-PART1.csv, NAME-PART2.csv, …, plus optional NAME-CONTROL1.csv, …, "
+                  "where NAME is the task name; read with pandas' default arguments.",
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
     )
 

@@ -53,8 +53,10 @@ class Round(models.Model):
         ordering = ["contest", "number"]
         constraints = [
             models.UniqueConstraint(fields=["contest", "number"], name="unique_round_number"),
-            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")),
-                                   name="round_closes_after_it_opens"),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")), name="round_closes_after_it_opens",
+                violation_error_message="A round must close after it opens: set its deadline later "
+                                        "than its opening time."),
         ]
 
     def __str__(self) -> str:

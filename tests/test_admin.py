@@ -1,0 +1,52 @@
+"""Organizers configure contests and rounds in the Django admin; deadlines are shown AoE."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone as dt_timezone
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from portal.models import Contest, Profile
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organizer_client(client):
+    user = User.objects.create_superuser("boss", "boss@example.org", "a-long-test-password")
+    Profile.objects.create(user=user, role="organizer")
+    client.force_login(user)
+    return client
+
+
+def test_an_organizer_creates_a_contest_with_two_rounds_in_utc(organizer_client):
+    response = organizer_client.post(reverse("admin:portal_contest_add"), {
+        "name": "Inverse Scaling Prize 2022", "slug": "isp-2022", "description": "",
+        "rounds-TOTAL_FORMS": "2", "rounds-INITIAL_FORMS": "0",
+        "rounds-MIN_NUM_FORMS": "0", "rounds-MAX_NUM_FORMS": "1000",
+        "rounds-0-number": "1", "rounds-0-name": "Round 1",
+        "rounds-0-opens_at_0": "2022-05-27", "rounds-0-opens_at_1": "12:00:00",
+        "rounds-0-closes_at_0": "2022-08-28", "rounds-0-closes_at_1": "11:59:00",
+        "rounds-1-number": "2", "rounds-1-name": "Round 2",
+        "rounds-1-opens_at_0": "2022-08-28", "rounds-1-opens_at_1": "12:00:00",
+        "rounds-1-closes_at_0": "2022-10-28", "rounds-1-closes_at_1": "11:59:00",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    contest = Contest.objects.get(slug="isp-2022")
+    assert [(r.number, r.closes_at) for r in contest.rounds.all()] == [
+        (1, datetime(2022, 8, 28, 11, 59, tzinfo=dt_timezone.utc)),
+        (2, datetime(2022, 10, 28, 11, 59, tzinfo=dt_timezone.utc))]
+    listing = organizer_client.get(reverse("admin:portal_round_changelist")).content.decode()
+    assert "2022-08-27 23:59 AoE" in listing and "2022-10-27 23:59 AoE" in listing
+
+
+def test_a_round_must_close_after_it_opens(organizer_client, contest):
+    response = organizer_client.post(reverse("admin:portal_round_add"), {
+        "contest": contest.pk, "number": "2", "name": "Round 2",
+        "opens_at_0": "2022-08-28", "opens_at_1": "12:00:00",
+        "closes_at_0": "2022-08-01", "closes_at_1": "12:00:00",
+    })
+    assert response.status_code == 200
+    assert "A round must close after it opens: set its deadline later than its opening time." in response.content.decode()
