@@ -89,6 +89,7 @@ __all__ = [
 MIN_EXAMPLES = 300
 ADVISED_EXAMPLES = 1000
 MAX_ERRORS_PER_FILE = 200
+_MAX_AUTHOR_HITS = 1000  # stop counting a name's occurrences here
 _LISTED_LINES = 10  # how many lines a grouped warning names before "and N more"
 
 
@@ -234,30 +235,63 @@ def _author_patterns(author_names: Sequence[str], author_emails: Sequence[str]):
         if len(name) < 3 or name.lower() in seen:
             continue
         seen.add(name.lower())
-        # whole words only, so "Ann" does not match "announce"; any run of spaces between parts
+        # whole words only, so "Ann" does not match "announce". File contents are searched for the
+        # name with single spaces (fast substring search); this pattern, which allows any
+        # whitespace between the parts, checks file names.
         body = r"\s+".join(re.escape(part) for part in name.split(" "))
-        patterns.append(("name", name, re.compile(r"(?<!\w)" + body + r"(?!\w)", re.IGNORECASE)))
+        patterns.append(("name", name, re.compile(r"(?<!\w)" + body + r"(?!\w)", re.IGNORECASE),
+                         name.lower()))
     for email in author_emails:
         email = (email or "").strip()
         if len(email) < 3 or email.lower() in seen:
             continue
         seen.add(email.lower())
-        patterns.append(("email address", email, re.compile(re.escape(email), re.IGNORECASE)))
+        patterns.append(("email address", email, re.compile(re.escape(email), re.IGNORECASE),
+                         email.lower()))
     return patterns
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
 
 
 def _author_warnings_in_text(file: str, text: str, lines: _Lines | None, data: bytes | None,
                              patterns) -> list[Issue]:
     out = []
-    for what, value, pattern in patterns:
-        hits = list(pattern.finditer(text))
+    lower = text.lower()
+    exact_offsets = len(lower) == len(text)  # lower() kept every offset (almost always true)
+    for what, value, pattern, anchor in patterns:
+        if exact_offsets:
+            # a C-speed substring search of the lowercased text, then a word-boundary check
+            whole_words = what == "name"
+            hits, pos, size = [], lower.find(anchor), len(anchor)
+            while pos != -1:
+                end = pos + size
+                if not whole_words or (
+                        (pos == 0 or not _is_word_char(lower[pos - 1]))
+                        and (end >= len(lower) or not _is_word_char(lower[end]))):
+                    hits.append(pos)
+                    if len(hits) > _MAX_AUTHOR_HITS:
+                        break
+                pos = lower.find(anchor, pos + 1)
+        else:
+            hits = []
+            for m in pattern.finditer(text):
+                hits.append(m.start())
+                if len(hits) > _MAX_AUTHOR_HITS:
+                    break
         if not hits:
             continue
         line = None
         if lines is not None and data is not None:
-            offset = len(text[: hits[0].start()].encode("utf-8"))
+            offset = len(text[: hits[0]].encode("utf-8"))
             line = lines.at(offset)
-        more = f" (and {len(hits) - 1} more place{'s' if len(hits) > 2 else ''})" if len(hits) > 1 else ""
+        if len(hits) > _MAX_AUTHOR_HITS:
+            more = f" (and more than {_MAX_AUTHOR_HITS - 1} more places)"
+        elif len(hits) > 1:
+            more = f" (and {len(hits) - 1} more place{'s' if len(hits) > 2 else ''})"
+        else:
+            more = ""
         out.append(Issue(file, line, None,
                          f"The file contains the author {what} '{value}'{more}; the rules ask "
                          f"for anonymous files, so remove it."))
@@ -689,10 +723,20 @@ def read_task_zip(source, *, metric: str, task_name: str, limits: Limits = Limit
                             "The upload is not a zip file; put your CSV files in a .zip archive "
                             "(for example `zip task.zip task.csv`) and upload that."))
         return report
+    except Exception as exc:  # a damaged or exotic zip: never crash on a user's upload
+        errors.append(Issue(None, None, None,
+                            f"The zip could not be opened ({type(exc).__name__}: {exc}); zip the "
+                            f"CSV files again with a standard zip tool and upload that."))
+        return report
 
     with archive:
-        _read_archive(archive, size, report, metric=metric, task_name=task_name, limits=limits,
-                      author_names=author_names, author_emails=author_emails)
+        try:
+            _read_archive(archive, size, report, metric=metric, task_name=task_name,
+                          limits=limits, author_names=author_names, author_emails=author_emails)
+        except Exception as exc:  # last line of defence; the checks above should catch it all
+            errors.append(Issue(None, None, None,
+                                f"The zip could not be read ({type(exc).__name__}: {exc}); zip "
+                                f"the CSV files again with a standard zip tool and upload that."))
     return report
 
 
@@ -791,7 +835,7 @@ def _read_archive(archive: zipfile.ZipFile, size: int, report: TaskReport, *, me
             named.append((info, info.filename))
 
     for info in infos:
-        for what, value, pattern in patterns:
+        for what, value, pattern, _ in patterns:
             if pattern.search(info.filename):
                 warnings.append(Issue(info.filename, None, None,
                                       f"The file name contains the author {what} '{value}'; the "
@@ -839,17 +883,11 @@ def _read_archive(archive: zipfile.ZipFile, size: int, report: TaskReport, *, me
         try:
             with archive.open(info) as handle:
                 data = handle.read(cap + 1)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError,
-                ValueError) as exc:
+        except Exception as exc:  # BadZipFile, zlib.error, unsupported methods, truncation…
+            detail = str(exc).strip() or type(exc).__name__
             errors.append(Issue(name, None, None,
-                                f"The file could not be unpacked from the zip ({exc}); zip it "
+                                f"The file could not be unpacked from the zip ({detail}); zip it "
                                 f"again with a standard zip tool and upload it."))
-            unreadable_task_file |= kind != "control"
-            continue
-        except Exception as exc:  # zlib.error and friends
-            errors.append(Issue(name, None, None,
-                                f"The file could not be unpacked from the zip ({type(exc).__name__}); "
-                                f"zip it again with a standard zip tool and upload it."))
             unreadable_task_file |= kind != "control"
             continue
         if len(data) > cap:

@@ -688,3 +688,23 @@ def test_format_issue():
     assert format_issue(Issue("t.csv", 5, "classes", "Fix it.")) == \
         "t.csv, line 5, column 'classes': Fix it."
     assert format_issue(Issue(None, None, None, "Fix it.")) == "Fix it."
+
+
+def test_damaged_zips_are_reported_never_raised():
+    upload = make_zip({"t.csv": _valid_csv()})
+    truncated = upload[: len(upload) // 2]
+    assert read_task_zip(truncated, metric="classification", task_name="t").errors == [
+        Issue(None, None, None, "The upload is not a zip file; put your CSV files in a .zip "
+                                "archive (for example `zip task.zip task.csv`) and upload that.")]
+    rng = random.Random(0)
+    for _ in range(200):  # flipped bytes anywhere: always a report, never an exception
+        damaged = bytearray(upload)
+        for _ in range(3):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        report = read_task_zip(bytes(damaged), metric="classification", task_name="t")
+        assert report.errors or report.files[0].rows == 300
+    middle = bytearray(upload)
+    middle[len(upload) // 3] ^= 0xFF  # inside the deflated data of t.csv
+    report = read_task_zip(bytes(middle), metric="classification", task_name="t")
+    assert [(e.file, e.message[:45]) for e in report.errors] == [
+        ("t.csv", "The file could not be unpacked from the zip (")]
