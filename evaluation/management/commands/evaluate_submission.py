@@ -1,0 +1,82 @@
+"""python manage.py evaluate_submission TASK.zip --metric METRIC --task-name NAME --model SPEC ...
+
+Validates the zip with the portal's own reader (errors: one line each, ``file:line:column: message``,
+exit status 1), scores every file on every model, prints a table and writes per-example CSVs,
+summary.json and plot.html into --out (default ./evaluation-<task name>). --json prints
+summary.json on stdout (the table then goes to stderr). Exit status 2 when some model could not
+score some file (the others are still scored and reported). The logic is in
+evaluation.engine.evaluate; this command only parses arguments and prints.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from evaluation.engine.evaluate import ModelSpec, evaluate_task, format_table
+from evaluation.engine.taskfile import read_task_zip
+from evaluation.engine.types import METRICS, Issue
+
+
+def issue_line(issue: Issue) -> str:
+    """``file:line:column: message``, leaving out the parts an issue does not have."""
+    where = [str(p) for p in (issue.file, issue.line, issue.column) if p not in (None, "")]
+    return f"{':'.join(where)}: {issue.message}" if where else issue.message
+
+
+class Command(BaseCommand):
+    help = "Validate a task zip and score it on one or more models (tables, CSVs, summary.json, plot.html)."
+    requires_system_checks: list = []  # needs no database
+
+    def add_arguments(self, parser):
+        parser.add_argument("zip", type=Path, help="the task's zip of CSV files")
+        parser.add_argument("--metric", required=True, choices=METRICS)
+        parser.add_argument("--task-name", required=True, help="the task's name (CSV files are NAME.csv, NAME-PART1.csv ...)")
+        parser.add_argument("--model", action="append", required=True, dest="models", metavar="SPEC",
+                            help="hub id, model folder, FOLDER::FILE.gguf or openai:URL#MODEL; repeat for more")
+        parser.add_argument("--params", type=int, nargs="+", default=None, metavar="N",
+                            help="parameter counts, in the order of --model (default: the model's own count)")
+        parser.add_argument("--out", type=Path, default=None, help="output folder (default ./evaluation-<task name>)")
+        parser.add_argument("--json", action="store_true", help="print summary.json on stdout")
+        parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (default: cuda if there is one)")
+        parser.add_argument("--dtype", default=None, help="float32, bfloat16, float16 (default: fp32 on CPU, bf16/fp16 on GPU)")
+        parser.add_argument("--cache-dir", type=Path, default=None, help="where converted GGUF models are kept")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def handle(self, *args, **opts):
+        models: list[str] = opts["models"]
+        params: list[int] | None = opts["params"]
+        if params is not None and len(params) != len(models):
+            raise CommandError(f"--params gives {len(params)} counts for {len(models)} --model; give one per model, in order.")
+        if not opts["zip"].is_file():
+            raise CommandError(f"{opts['zip']}: no such file")
+
+        report = read_task_zip(opts["zip"], metric=opts["metric"], task_name=opts["task_name"])
+        for issue in report.warnings:
+            self.stderr.write(f"warning: {issue_line(issue)}")
+        if not report.valid:
+            for issue in report.errors:
+                self.stderr.write(issue_line(issue))
+            self.stderr.write(f"{opts['zip']}: {len(report.errors)} error(s); nothing was scored.")
+            sys.exit(1)
+
+        specs = [ModelSpec(spec, params[i] if params else None) for i, spec in enumerate(models)]
+        out_dir = opts["out"] or Path(f"evaluation-{opts['task_name']}")
+        summary = evaluate_task(report, metric=opts["metric"], models=specs, out_dir=out_dir,
+                                progress=not opts["no_progress"], cache_dir=opts["cache_dir"],
+                                device=opts["device"], dtype=opts["dtype"], title=opts["task_name"])
+
+        table = self.stderr if opts["json"] else self.stdout
+        table.write(format_table(summary))
+        for w in summary["warnings"]:
+            self.stderr.write(f"warning: {w['model']}: {w['file']}: {w['message']}")
+        for e in summary["errors"]:
+            self.stderr.write(f"error: {e['model']}: {e['file'] or '(model)'}: {e['message']}")
+        table.write(f"wrote {out_dir}/summary.json, {out_dir}/plot.html and per-example CSVs")
+        if opts["json"]:
+            self.stdout.write(json.dumps(summary, indent=2))
+        if summary["errors"]:
+            sys.exit(2)
