@@ -77,6 +77,7 @@ class HFBackend:
         self.encoder = PairEncoder(tokenizer, self.max_length)
         self.token_budget = int(token_budget)
         self.kv_budget = int(kv_budget)
+        self.max_padding = 0.1  # a batch is split rather than padded by more than this fraction
         if share_prefixes is None:
             share_prefixes = not _uses_sliding_window(model.config)
         self.share_prefixes = share_prefixes
@@ -140,16 +141,19 @@ class HFBackend:
 
     def _batches(self, items, T):
         items = sorted(items, key=lambda it: len(it[1].edge))
-        batches, cur, cur_max = [], [], 0
+        batches, cur, cur_max, cur_sum = [], [], 0, 0
         for it in items:
             L = len(it[1].edge)
             m = max(cur_max, L)
             k = len(cur) + 1
-            if cur and (k * m > self.token_budget or k * (T + m) > self.kv_budget):
+            padding = k * m - (cur_sum + L)
+            if cur and (k * m > self.token_budget or k * (T + m) > self.kv_budget
+                        or padding > max(self.max_padding * k * m, 8)):
                 batches.append(cur)
-                cur, m = [], L
+                cur, m, cur_sum = [], L, 0
             cur.append(it)
             cur_max = m
+            cur_sum += L
         if cur:
             batches.append(cur)
         # longest first keeps peak memory predictable early
