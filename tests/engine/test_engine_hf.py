@@ -115,6 +115,20 @@ def test_tiny_models_agree_with_reference(tiny, metric, budget):
     assert f"{n_tr} row(s): the prompt was longer than the model's context window" in texts
 
 
+@pytest.mark.parametrize("model_name", ["tiny_gpt2", "tiny_llama"])
+def test_many_rows_cut_to_the_window_in_one_padded_batch(request, model_name):
+    """Rows of different lengths, all longer than the window, batched together: the padding of a
+    row cut to the full window must not run past the last position embedding (GPT-2 crashed)."""
+    model, tok = request.getfixturevalue(model_name)
+    ref = NaiveReference(model, tok, WINDOW)
+    examples = [ClassificationExample(i + 2, LONG[: 200 + 13 * i] + " Answer:", (" yes", " no", " maybe so"), i % 3)
+                for i in range(16)]
+    backend = HFBackend(model, tok, identity="tiny", max_length=WINDOW)
+    got = check_against_reference(backend, ref, "classification", examples)
+    assert got.warnings == ["16 row(s): the prompt was longer than the model's context window and was "
+                            "cut from the left (lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17)"]
+
+
 def test_prefix_sharing_and_dedup_counts(tiny_llama):
     model, tok = tiny_llama
     backend = HFBackend(model, tok, identity="tiny", max_length=WINDOW)

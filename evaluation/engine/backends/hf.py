@@ -183,6 +183,9 @@ class HFBackend:
                 pos0 = state.next_pos.index_select(0, rows)
                 has_pad = state.has_pad
             position_ids = pos0[:, None] + torch.arange(Lmax, device=dev)[None, :]
+            # padding slots are never read; give them position 0 so that a row cut to the full
+            # window does not push its padding past the model's last position embedding
+            position_ids = position_ids * valid
             attn = None
             if has_pad:  # holes inside the cached state must be masked
                 attn = torch.cat([past_mask, torch.ones_like(valid)], dim=1)
