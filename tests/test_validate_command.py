@@ -79,7 +79,7 @@ def test_broken_zip_exits_1_with_exact_errors(tmp_path):
 
     table = run_command(*args)
     assert table.returncode == 1
-    assert ("syllogisms.csv:13:answer_index: answer_index is 3 but classes has 2 classes "
+    assert ("syllogisms.csv, line 13, column 'answer_index': answer_index is 3 but classes has 2 classes "
             "(positions 0 to 1); give the position of the correct class, counting from 0."
             in table.stdout.splitlines())
     assert "INVALID: fix the errors above and check again." in table.stdout

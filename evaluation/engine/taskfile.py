@@ -16,8 +16,6 @@ Public API
     when the file cannot be read at all (not UTF-8, not a CSV pandas can parse, empty). The
     example-count rules (at least 300 over all non-control files, about 1000 advised) are about a
     whole task, so they are applied by `read_task_zip` (or by calling `check_example_count`).
-``format_issue(issue)``
-    "task.csv, line 5, column 'classes': message" -- how the command line prints an issue.
 
 Locations: ``Issue.file`` is the CSV's name (for problems with the zip itself, the entry's name
 as stored in the zip, or None for the whole upload); ``Issue.line`` is the physical line in the
@@ -83,7 +81,6 @@ __all__ = [
     "read_task_csv",
     "check_example_count",
     "classify_name",
-    "format_issue",
 ]
 
 MIN_EXAMPLES = 300
@@ -103,18 +100,6 @@ class Limits:
 
 
 # --- small helpers ---------------------------------------------------------------------------
-
-
-def format_issue(issue: Issue) -> str:
-    """One issue as a line of text: "task.csv, line 5, column 'classes': message"."""
-    where = []
-    if issue.file:
-        where.append(issue.file)
-    if issue.line is not None:
-        where.append(f"line {issue.line}")
-    if issue.column:
-        where.append(f"column '{issue.column}'")
-    return f"{', '.join(where)}: {issue.message}" if where else issue.message
 
 
 def _size(n: int) -> str:

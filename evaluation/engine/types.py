@@ -59,6 +59,17 @@ class Issue:
     def as_dict(self) -> dict:
         return {"file": self.file, "line": self.line, "column": self.column, "message": self.message}
 
+    def as_text(self) -> str:
+        """One line for a terminal: "task.csv, line 5, column 'classes': message"."""
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
 
 @dataclass
 class TaskFile:

@@ -13,7 +13,6 @@ import pytest
 from evaluation.engine.taskfile import (
     Limits,
     classify_name,
-    format_issue,
     read_task_csv,
     read_task_zip,
 )
@@ -684,10 +683,9 @@ def test_unknown_metric():
                                    "sequence_prob, logodds, absolute_logodds.")]
 
 
-def test_format_issue():
-    assert format_issue(Issue("t.csv", 5, "classes", "Fix it.")) == \
-        "t.csv, line 5, column 'classes': Fix it."
-    assert format_issue(Issue(None, None, None, "Fix it.")) == "Fix it."
+def test_issue_as_text():
+    assert Issue("t.csv", 5, "classes", "Fix it.").as_text() == "t.csv, line 5, column 'classes': Fix it."
+    assert Issue(None, None, None, "Fix it.").as_text() == "Fix it."
 
 
 def test_damaged_zips_are_reported_never_raised():

@@ -24,13 +24,7 @@ def load_backend(spec: str, *, cache_dir: Path | None = None, device: str | None
         if "#" not in rest:
             raise ValueError("an OpenAI spec reads openai:BASE_URL#MODEL")
         url, model = rest.rsplit("#", 1)
-        backend = OpenAIBackend(url, model, api_key=os.environ.get("OPENAI_API_KEY"))
-        if params is not None:
-            try:
-                backend.params = params
-            except AttributeError:
-                pass
-        return backend
+        return OpenAIBackend(url, model, api_key=os.environ.get("OPENAI_API_KEY"), params=params)
 
     from .hf import load_hf
 

@@ -1,6 +1,6 @@
 """python manage.py evaluate_submission TASK.zip --metric METRIC --task-name NAME --model SPEC ...
 
-Validates the zip with the portal's own reader (errors: one line each, ``file:line:column: message``,
+Validates the zip with the portal's own reader (errors: one line each, ``file, line N, column 'name': message``,
 exit status 1), scores every file on every model, prints a table and writes per-example CSVs,
 summary.json and plot.html into --out (default ./evaluation-<task name>). --json prints
 summary.json on stdout (the table then goes to stderr). Exit status 2 when some model could not
@@ -18,13 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from evaluation.engine.evaluate import ModelSpec, evaluate_task, format_table
 from evaluation.engine.taskfile import read_task_zip
-from evaluation.engine.types import METRICS, Issue
-
-
-def issue_line(issue: Issue) -> str:
-    """``file:line:column: message``, leaving out the parts an issue does not have."""
-    where = [str(p) for p in (issue.file, issue.line, issue.column) if p not in (None, "")]
-    return f"{':'.join(where)}: {issue.message}" if where else issue.message
+from evaluation.engine.types import METRICS
+from portal.uploads import limits_from_settings
 
 
 class Command(BaseCommand):
@@ -54,12 +49,13 @@ class Command(BaseCommand):
         if not opts["zip"].is_file():
             raise CommandError(f"{opts['zip']}: no such file")
 
-        report = read_task_zip(opts["zip"], metric=opts["metric"], task_name=opts["task_name"])
+        report = read_task_zip(opts["zip"], metric=opts["metric"], task_name=opts["task_name"],
+                               limits=limits_from_settings())
         for issue in report.warnings:
-            self.stderr.write(f"warning: {issue_line(issue)}")
+            self.stderr.write(f"warning: {issue.as_text()}")
         if not report.valid:
             for issue in report.errors:
-                self.stderr.write(issue_line(issue))
+                self.stderr.write(issue.as_text())
             self.stderr.write(f"{opts['zip']}: {len(report.errors)} error(s); nothing was scored.")
             sys.exit(1)
 

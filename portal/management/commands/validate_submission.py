@@ -5,7 +5,7 @@
         --author-name "Ada Lovelace" --author-email ada@example.org
 
 Exits 0 when the upload is valid (warnings allowed) and 1 when it is not. Without --json it prints
-the files, then every error and warning as ``file:line:column: message``; with --json it prints
+the files, then every error and warning as ``file, line N, column 'name': message``; with --json it prints
 ``TaskReport.as_dict()``: {"valid", "files", "errors", "warnings"}.
 """
 
@@ -17,17 +17,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from evaluation.engine.taskfile import read_task_zip
-from evaluation.engine.types import METRICS, Issue
+from evaluation.engine.types import METRICS
 from portal.uploads import limits_from_settings
-
-
-def _location(issue: Issue) -> str:
-    parts = [issue.file or "(upload)"]
-    if issue.line is not None:
-        parts.append(str(issue.line))
-    if issue.column:
-        parts.append(issue.column)
-    return ":".join(parts)
 
 
 class Command(BaseCommand):
@@ -74,7 +65,7 @@ class Command(BaseCommand):
             write("")
             write(f"{len(issues)} {title[:-1] if len(issues) == 1 else title}")
             for issue in issues:
-                write(f"{_location(issue)}: {issue.message}")
+                write(issue.as_text())
         write("")
         if report.valid:
             write(self.style.SUCCESS("VALID: the upload follows the contest's file rules."))
