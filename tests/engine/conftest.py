@@ -40,3 +40,12 @@ def smollm2_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def smollm2(smollm2_cache):
     return smollm2_cache[1]
+
+
+@pytest.fixture(scope="session")
+def gemma3():
+    """Gemma 3 270M from its GGUF, converted once into the default model cache (kept between runs)."""
+    from evaluation.engine.backends import load_backend
+    from evaluation.engine.pretrained import gemma3_spec
+
+    return load_backend(gemma3_spec(), device="cpu")

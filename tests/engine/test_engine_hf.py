@@ -241,3 +241,26 @@ def test_smollm2_agrees_with_reference(smollm2, metric):
                 "logodds": LOGODDS, "absolute_logodds": LOGODDS[:2]}[metric]
     check_against_reference(backend, ref, metric, examples)
     assert backend.stats["fed_tokens"] == backend.stats["tree_minimum"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("metric", ["classification", "sequence_prob", "logodds"])
+def test_gemma3_agrees_with_reference(gemma3, metric):
+    """Gemma 3 270M: a SentencePiece-style tokenizer that adds <bos>, and sliding-window layers
+    (scored without prefix sharing, batched and deduplicated)."""
+    window = 64
+    backend = HFBackend(gemma3.model, gemma3.tokenizer, identity="gemma", max_length=window)
+    assert backend.share_prefixes is False
+    assert gemma3.tokenizer("Hello world")["input_ids"][0] == gemma3.tokenizer.bos_token_id
+    ref = NaiveReference(gemma3.model, gemma3.tokenizer, window)
+    examples = {"classification": CLASSIFICATION, "sequence_prob": SEQUENCE,
+                "logodds": [ex for ex in LOGODDS if all(
+                    len(ref.tokens(p, c)[1]) == 1 for p in (ex.prompt, ex.other_prompt) for c in ex.classes)]}[metric]
+    assert len(examples) >= 4
+    got = check_against_reference(backend, ref, metric, examples)
+    if metric == "classification":
+        assert got.warnings == [
+            "2 row(s): a continuation does not start on a token boundary of this model's tokenizer (say the "
+            "prompt ends with a space and the class has none); prompt and continuation were tokenised "
+            "separately (lines 3, 6)",
+            "1 row(s): the prompt was longer than the model's context window and was cut from the left (lines 7)"]
