@@ -93,14 +93,18 @@ def validate_upload(*, data: bytes, submission_data: SubmissionData) -> TaskRepo
     )
 
 
+def _task_name_taken(task_name: str) -> SubmissionRefused:
+    return SubmissionRefused(
+        f"The task name '{task_name}' is already used in this contest; choose another name "
+        "(and rename the CSV files to match).", field="task_name")
+
+
 def _ensure_task_name_free(*, contest: Contest, task_name: str, exclude_pk: int | None = None) -> None:
     taken = Submission.objects.filter(contest=contest, task_name__iexact=task_name)
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
-        raise SubmissionRefused(
-            f"The task name '{task_name}' is already used in this contest; choose another name "
-            "(and rename the CSV files to match).", field="task_name")
+        raise _task_name_taken(task_name)
 
 
 def _store_zip(data: bytes) -> tuple[str, str]:
@@ -150,9 +154,7 @@ def create_submission(*, user, contest: Contest, data: SubmissionData, zip_bytes
             _add_version(submission=submission, user=user, data=data, zip_name=zip_name, sha=sha,
                          size=len(zip_bytes), report=report)
     except IntegrityError:  # the same name was taken between the check and the insert
-        raise SubmissionRefused(
-            f"The task name '{data.task_name}' is already used in this contest; choose another name.",
-            field="task_name") from None
+        raise _task_name_taken(data.task_name) from None
     return submission
 
 
@@ -180,10 +182,8 @@ def edit_submission(*, user, submission: Submission, data: SubmissionData,
             locked = Submission.objects.select_for_update().get(pk=submission.pk)
             version = _add_version(submission=locked, user=user, data=data, zip_name=zip_name, sha=sha,
                                    size=len(zip_bytes), report=report)
-    except IntegrityError:
-        raise SubmissionRefused(
-            f"The task name '{data.task_name}' is already used in this contest; choose another name.",
-            field="task_name") from None
+    except IntegrityError:  # the same name was taken between the check and the update
+        raise _task_name_taken(data.task_name) from None
     submission.refresh_from_db()
     return version
 

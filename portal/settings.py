@@ -149,14 +149,13 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery-results'}"
+    for _folder in (_broker / "out", _broker / "processed", VAR_DIR / "celery-results"):
+        _folder.mkdir(parents=True, exist_ok=True)
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
-
-# Where converted models (GGUF -> safetensors) are cached.
-MODEL_CACHE_DIR = Path(os.environ.get("PORTAL_MODEL_CACHE_DIR", VAR_DIR / "models"))
 
 LOGGING = {
     "version": 1,

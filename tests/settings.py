@@ -1,11 +1,16 @@
 """Test settings: the real PostgreSQL and Redis on this machine unless the environment says otherwise."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
-os.environ.setdefault("PORTAL_VAR_DIR", tempfile.mkdtemp(prefix="portal-test-var-"))
+if "PORTAL_VAR_DIR" not in os.environ:
+    _var = tempfile.mkdtemp(prefix="portal-test-var-")
+    atexit.register(shutil.rmtree, _var, True)
+    os.environ["PORTAL_VAR_DIR"] = _var
 
 from portal.settings import *  # noqa: E402,F401,F403
 

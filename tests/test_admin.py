@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from portal.deadlines import format_aoe
 from portal.models import Contest, Profile
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +51,24 @@ def test_a_round_must_close_after_it_opens(organizer_client, contest):
     })
     assert response.status_code == 200
     assert "A round must close after it opens: set its deadline later than its opening time." in response.content.decode()
+
+
+def test_the_demo_seed_makes_two_rounds_closing_at_2359_aoe_and_three_logins(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=StringIO())  # idempotent
+    contest = Contest.objects.get(slug="demo")
+    assert [r.number for r in contest.rounds.all()] == [1, 2]
+    assert {format_aoe(r.closes_at)[-9:] for r in contest.rounds.all()} == {"23:59 AoE"}
+    assert {format_aoe(r.opens_at)[-9:] for r in contest.rounds.all()} == {"00:00 AoE"}
+    assert out.getvalue().splitlines()[1:] == [
+        "  contestant  login: contestant  password: contestant-demo-pass",
+        "  reviewer    login: reviewer    password: reviewer-demo-pass",
+        "  organizer   login: organizer   password: organizer-demo-pass"]
+    for username, role in (("contestant", "contestant"), ("reviewer", "reviewer"), ("organizer", "organizer")):
+        user = User.objects.get(username=username)
+        assert (user.profile.role, user.check_password(f"{username}-demo-pass")) == (role, True)

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from portal.deadlines import to_aoe
 from portal.models import Contest, Profile, Round
 from portal.roles import CONTESTANT, ORGANIZER, REVIEWER
 
@@ -22,7 +23,13 @@ class Command(BaseCommand):
     help = "Create (once) a demo contest with two rounds and one account per role; prints the logins."
 
     def handle(self, *args, **options):
-        now = timezone.now().replace(minute=59, second=0, microsecond=0)
+        # Rounds open at 00:00 and close at 23:59 Anywhere on Earth, as the contest rules state them.
+        today = to_aoe(timezone.now()).replace(hour=0, minute=0, second=0, microsecond=0)
+
+        def aoe_day(days: int, *, end: bool = False):
+            start = today + timedelta(days=days)
+            return start + timedelta(hours=23, minutes=59) if end else start
+
         contest, created = Contest.objects.get_or_create(
             slug="demo", defaults={
                 "name": "Inverse Scaling Prize (demo)",
@@ -30,9 +37,9 @@ class Command(BaseCommand):
             })
         if created:
             Round.objects.create(contest=contest, number=1, name="Round 1",
-                                 opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=30))
+                                 opens_at=aoe_day(-1), closes_at=aoe_day(30, end=True))
             Round.objects.create(contest=contest, number=2, name="Round 2",
-                                 opens_at=now + timedelta(days=45), closes_at=now + timedelta(days=90))
+                                 opens_at=aoe_day(45), closes_at=aoe_day(90, end=True))
         for username, role, password in DEMO_ACCOUNTS:
             user, made = User.objects.get_or_create(username=username,
                                                     defaults={"email": f"{username}@example.org"})
