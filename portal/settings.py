@@ -146,10 +146,11 @@ else:
         "data_folder_in": str(_broker / "out"),
         "data_folder_out": str(_broker / "out"),
         "processed_folder": str(_broker / "processed"),
+        "control_folder": str(_broker / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery-results'}"
-    for _folder in (_broker / "out", _broker / "processed", VAR_DIR / "celery-results"):
+    for _folder in (_broker / "out", _broker / "processed", _broker / "control", VAR_DIR / "celery-results"):
         _folder.mkdir(parents=True, exist_ok=True)
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ACKS_LATE = True

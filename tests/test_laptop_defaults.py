@@ -55,3 +55,4 @@ def test_no_configuration_means_sqlite_and_a_filesystem_broker(tmp_path):
     assert ("FILES [{'name': 'laptop-task.csv', 'kind': 'main', 'index': None, 'rows': 305, "
             "'columns': ['prompt', 'completion']}]") in sent.stdout.splitlines()
     assert (tmp_path / "var" / "db.sqlite3").is_file()
+    assert not (ROOT / "control").exists()  # the broker keeps everything under PORTAL_VAR_DIR
