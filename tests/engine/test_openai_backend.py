@@ -213,3 +213,19 @@ def test_duplicates_are_sent_once_and_progress_counts_requests(tiny, server):
     assert len({s.logprob for s in got[:5]}) == 1 and got[5] == got[6]
     assert [len(r["json"]["prompt"]) for r in server.requests] == [2]  # one request, 2 distinct prompts
     assert client.score([]) == []
+
+
+def test_a_spec_with_a_tokenizer_sends_token_ids(tiny, server, tmp_path, monkeypatch):
+    from evaluation.engine.backends import load_backend
+
+    kind, _, tokenizer, hf, _ = tiny
+    tokenizer.save_pretrained(tmp_path / "tok")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    client = load_backend(f"openai:{server.url}#tiny?tokenizer={tmp_path / 'tok'}&max_length={WINDOW}", params=7)
+    got = client.score(REQUESTS)
+    assert (client.token_ids, client.params, client.max_length) == (True, 7, WINDOW)
+    for e, g in zip(hf.score(REQUESTS), got):
+        assert g.logprob == pytest.approx(e.logprob, abs=1e-4)
+        assert (g.n_tokens, g.boundary_fallback, g.truncated) == (e.n_tokens, e.boundary_fallback, e.truncated)
+    with pytest.raises(ValueError, match=r"^unknown option\(s\) window in "):
+        load_backend(f"openai:{server.url}#tiny?window=3")

@@ -5,12 +5,18 @@ Specs:
   /path/to/folder                 a local transformers folder
   /path/to/folder::FILE.gguf      a GGUF file, converted once into a cached safetensors folder
   openai:BASE_URL#MODEL           an OpenAI-compatible completions endpoint (prompt logprobs)
+  openai:BASE_URL#MODEL?tokenizer=TOKENIZER&max_length=N
+                                  the same, sending token-id prompts made with the model's own
+                                  tokenizer (a folder or hub id), so that the continuation's
+                                  tokens are exactly the local engine's; max_length as the
+                                  engine's window (for vLLM's max_model_len W, W - 2)
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from ..types import Backend
 
@@ -22,9 +28,17 @@ def load_backend(spec: str, *, cache_dir: Path | None = None, device: str | None
 
         rest = spec[len("openai:"):]
         if "#" not in rest:
-            raise ValueError("an OpenAI spec reads openai:BASE_URL#MODEL")
+            raise ValueError("an OpenAI spec reads openai:BASE_URL#MODEL[?tokenizer=PATH&max_length=N]")
         url, model = rest.rsplit("#", 1)
-        return OpenAIBackend(url, model, api_key=os.environ.get("OPENAI_API_KEY"), params=params)
+        model, _, query = model.partition("?")
+        options = {k: v[-1] for k, v in parse_qs(query).items()}
+        unknown = set(options) - {"tokenizer", "max_length"}
+        if unknown:
+            raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))} in {spec!r}; "
+                             "use tokenizer= and max_length=")
+        max_length = int(options["max_length"]) if "max_length" in options else None
+        return OpenAIBackend(url, model, api_key=os.environ.get("OPENAI_API_KEY"), params=params,
+                             tokenizer=options.get("tokenizer"), max_length=max_length)
 
     from .hf import load_hf
 
