@@ -58,18 +58,20 @@ class ModelSpec:
         return self.name or self.spec
 
 
+def display_name(spec: str) -> str:
+    """A short name for tables: the GGUF file, the folder's name, the served model, or the hub id."""
+    if spec.startswith("openai:") and "#" in spec:
+        return spec.rsplit("#", 1)[1].partition("?")[0]
+    if "::" in spec:
+        return Path(spec.split("::", 1)[1]).stem
+    if Path(spec).exists():
+        return Path(spec).resolve().name
+    return spec
+
+
 def model_slug(spec: ModelSpec) -> str:
     """A short file-name-safe name for a model: folder or file name, hub id, or served model."""
-    s = spec.name or spec.spec
-    if not spec.name:
-        if s.startswith("openai:") and "#" in s:
-            s = s.rsplit("#", 1)[1]
-        elif "::" in s:
-            s = Path(s.split("::", 1)[1]).stem
-        elif Path(s).exists():
-            s = Path(s).resolve().name
-        else:
-            s = s.replace("/", "--")
+    s = spec.name or display_name(spec.spec).replace("/", "--")
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", s).strip("-.")
     return slug or "model"
 
@@ -231,7 +233,7 @@ def summary_rows(summary: dict) -> list[list[str]]:
     for f in summary["files"]:
         for m in f["models"]:
             rows.append([
-                f["name"], m["model"], _fmt_params(m["params"]), str(m["n"]), _fmt(m["mean"]),
+                f["name"], display_name(m["model"]), _fmt_params(m["params"]), str(m["n"]), _fmt(m["mean"]),
                 _fmt(m["sem"]), _fmt(m["accuracy"]), _fmt(m["class_mass"]), _fmt(m["baseline"]),
             ])
     return rows

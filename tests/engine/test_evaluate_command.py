@@ -141,10 +141,10 @@ def test_table_is_printed(run, models):
                                      "mass", "baseline"]
     rows = [line.split() for line in lines[header + 2: header + 6]]
     assert [(r[0], r[1], r[3], r[-1]) for r in rows] == [
-        ("syllo.csv", str(models["small"]), "300", "0.6931"),
-        ("syllo.csv", str(models["large"]), "300", "0.6931"),
-        ("syllo-CONTROL1.csv", str(models["small"]), "20", "0.6931"),
-        ("syllo-CONTROL1.csv", str(models["large"]), "20", "0.6931"),
+        ("syllo.csv", models["small"].name, "300", "0.6931"),
+        ("syllo.csv", models["large"].name, "300", "0.6931"),
+        ("syllo-CONTROL1.csv", models["small"].name, "20", "0.6931"),
+        ("syllo-CONTROL1.csv", models["large"].name, "20", "0.6931"),
     ]
 
 
