@@ -118,6 +118,14 @@ def _store_zip(data: bytes) -> tuple[str, str]:
     return name, sha
 
 
+def _validate_and_store(*, zip_bytes: bytes, data: SubmissionData) -> tuple[TaskReport, str, str]:
+    """Validate the zip; store it only if it is valid. Returns (report, storage name, sha256)."""
+    report = validate_upload(data=zip_bytes, submission_data=data)
+    if not report.valid:
+        raise UploadRejected(report)
+    return (report, *_store_zip(zip_bytes))
+
+
 def _add_version(*, submission: Submission, user, data: SubmissionData, zip_name: str, sha: str,
                  size: int, report: TaskReport) -> SubmissionVersion:
     last = submission.versions.aggregate(n=Max("number"))["n"] or 0
@@ -143,10 +151,7 @@ def create_submission(*, user, contest: Contest, data: SubmissionData, zip_bytes
     if current_round is None:
         raise SubmissionRefused(f"{contest.name} is not accepting submissions now: no round is open.")
     _ensure_task_name_free(contest=contest, task_name=data.task_name)
-    report = validate_upload(data=zip_bytes, submission_data=data)
-    if not report.valid:
-        raise UploadRejected(report)
-    zip_name, sha = _store_zip(zip_bytes)
+    report, zip_name, sha = _validate_and_store(zip_bytes=zip_bytes, data=data)
     try:
         with transaction.atomic():
             submission = Submission.objects.create(
@@ -173,10 +178,7 @@ def edit_submission(*, user, submission: Submission, data: SubmissionData,
     if zip_bytes is None:
         with submission.current_version.zip_file.open("rb") as stored:
             zip_bytes = stored.read()
-    report = validate_upload(data=zip_bytes, submission_data=data)
-    if not report.valid:
-        raise UploadRejected(report)
-    zip_name, sha = _store_zip(zip_bytes)
+    report, zip_name, sha = _validate_and_store(zip_bytes=zip_bytes, data=data)
     try:
         with transaction.atomic():
             locked = Submission.objects.select_for_update().get(pk=submission.pk)
