@@ -94,15 +94,14 @@ def submission_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def submission_edit(request, pk: int):
     submission = selectors.get_submission_for(user=request.user, pk=pk)
-    current = submission.current_version
-    initial_authors = [{"name": a.name, "email": a.email, "affiliation": a.affiliation}
-                       for a in current.authors.all()]
     if request.method == "POST":
         form = SubmissionForm(request.POST, request.FILES, zip_required=False)
         authors = AuthorFormSet(request.POST, prefix="authors")
     else:
+        current = submission.current_version
         form = SubmissionForm(instance=current, zip_required=False)
-        authors = AuthorFormSet(prefix="authors", initial=initial_authors)
+        authors = AuthorFormSet(prefix="authors", initial=[
+            {"name": a.name, "email": a.email, "affiliation": a.affiliation} for a in current.authors.all()])
     if request.method == "POST" and form.is_valid() and authors.is_valid():
         try:
             version = services.edit_submission(
