@@ -1,4 +1,5 @@
-"""Benchmark: the engine vs the organizers' naive method (and lm-evaluation-harness when installed).
+"""Benchmark: the engine vs the organizers' naive method (and lm-evaluation-harness when installed),
+and the trend statistics (trends.trend: 10 models x 10,000 examples, 1,000 bootstrap resamples).
 
 Same model (SmolLM2-135M-Instruct, converted once from its GGUF) and data in one run:
   (a) 3-shot classification, four multi-token classes, ~400-token prompts;
@@ -9,6 +10,7 @@ lm-eval run on the first --ref-rows rows of each task (they are slow); examples/
 rates. Max |difference| is the largest gap between the engine's and the reference's per-row value.
 
   .venv/bin/python bench/engine.py [--rows 40] [--ref-rows 4] [--dtype float32|bfloat16] [--no-lm-eval]
+  .venv/bin/python bench/engine.py --only-trends
 """
 
 from __future__ import annotations
@@ -31,13 +33,12 @@ from evaluation.engine.backends import load_backend  # noqa: E402
 from evaluation.engine.backends.hf import HFBackend  # noqa: E402
 from evaluation.engine.metrics import score_examples  # noqa: E402
 from evaluation.engine.pretrained import smollm2_spec  # noqa: E402
+from evaluation.engine.trends import trend  # noqa: E402
 from evaluation.engine.types import ClassificationExample, LogoddsExample, SequenceProbExample  # noqa: E402
 from tests.engine.reference import NaiveReference  # noqa: E402
 
-WORDS = ("the cat dog bird farmer teacher doctor nurse engineer river city market house garden "
-         "walked saw found carried painted built opened quiet red small old bright early late "
-         "morning evening winter summer because after before while every some many").split()
-NAMES = "Alice Bob Carol David Erin Frank Grace Henry Irene Jack".split()
+WORDS = ["the", "cat", "dog", "bird", "farmer", "teacher", "doctor", "nurse", "engineer", "river", "city", "market", "house", "garden", "walked", "saw", "found", "carried", "painted", "built", "opened", "quiet", "red", "small", "old", "bright", "early", "late", "morning", "evening", "winter", "summer", "because", "after", "before", "while", "every", "some", "many"]
+NAMES = ["Alice", "Bob", "Carol", "David", "Erin", "Frank", "Grace", "Henry", "Irene", "Jack"]
 CLASSES = [" strongly agree", " somewhat agree", " somewhat disagree", " strongly disagree"]
 
 
@@ -146,10 +147,25 @@ def run_lm_eval(folder, a_rows, c_rows, dtype):
     (tmp / "runner.py").write_text(LM_EVAL_RUNNER)
     out = tmp / "out.json"
     env = dict(os.environ, HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    subprocess.run([str(py), str(tmp / "runner.py"), str(folder), str(tmp), str(out), dtype,
-                    "bench_a", "bench_c"], check=True, env=env,
-                   stdout=subprocess.DEVNULL, stderr=open(tmp / "stderr.txt", "w"))
+    with open(tmp / "stderr.txt", "w") as stderr:
+        subprocess.run([str(py), str(tmp / "runner.py"), str(folder), str(tmp), str(out), dtype,
+                        "bench_a", "bench_c"], check=True, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     return json.loads(out.read_text())
+
+
+def bench_trends(models: int = 10, examples: int = 10_000, resamples: int = 1000, repeat: int = 5):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    sizes = np.logspace(7, 10, models)
+    values = [rng.normal(0.05 * i, 1.0, examples) for i in range(models)]
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        got = trend(sizes, values, worse=1, resamples=resamples)
+        times.append(time.perf_counter() - t)
+    print(f"trend(): {models} models x {examples:,} examples, {resamples} resamples: best {min(times):.3f} s, "
+          f"first {times[0]:.3f} s over {repeat} runs ({got.label}, slope {got.slope:.4f})")
 
 
 def main():
@@ -158,7 +174,11 @@ def main():
     ap.add_argument("--ref-rows", type=int, default=4)
     ap.add_argument("--dtype", default="float32")
     ap.add_argument("--no-lm-eval", action="store_true")
+    ap.add_argument("--only-trends", action="store_true", help="time trends.trend only (no model)")
     args = ap.parse_args()
+    bench_trends()
+    if args.only_trends:
+        return
     rng = random.Random(0)
     tasks = {"a": ("classification", task_a(args.rows, rng)),
              "b": ("sequence_prob", task_b(args.rows, rng)),
@@ -194,20 +214,22 @@ def main():
               f"{st['fed_with_padding'] / st['tree_minimum']:.3f} (naive {st['naive_tokens']}, "
               f"{st['naive_tokens'] / st['tree_minimum']:.1f}x) | max |diff| vs reference {diff:.2e}")
         if lm and key in ("a", "c"):
-            r = lm[f"bench_{key}"]
-            lm_rate = len(sub) / r["seconds"]
-            if key == "a":
-                lm_vals = [math.log(sum(math.exp(x) for x in lls)) - lls[ex.answer_index]
-                           for lls, ex in zip(r["lls"], sub)]
-            else:
-                lm_vals = []
-                for i, ex in enumerate(sub):
-                    p, o = r["lls"][2 * i], r["lls"][2 * i + 1]
-                    a, b = ex.answer_index, 1 - ex.answer_index
-                    lm_vals.append((p[a] - p[b]) - (o[a] - o[b]))
-            ldiff = max(abs(g.value - v) for g, v in zip(got.examples, lm_vals))
-            print(f"    lm-eval 0.4.13 HFLM batch 8: {lm_rate:.3f} ex/s ({len(sub)} rows, {r['seconds']:.1f} s) | "
-                  f"engine / lm-eval {eng_rate / lm_rate:.1f}x | max |diff| engine vs lm-eval {ldiff:.2e}")
+            print_lm_eval(lm[f"bench_{key}"], key, sub, got, eng_rate)
+
+
+def print_lm_eval(r, key, sub, got, eng_rate):
+    lm_rate = len(sub) / r["seconds"]
+    if key == "a":
+        lm_vals = [math.log(sum(math.exp(x) for x in lls)) - lls[ex.answer_index] for lls, ex in zip(r["lls"], sub)]
+    else:
+        lm_vals = []
+        for i, ex in enumerate(sub):
+            p, o = r["lls"][2 * i], r["lls"][2 * i + 1]
+            a, b = ex.answer_index, 1 - ex.answer_index
+            lm_vals.append((p[a] - p[b]) - (o[a] - o[b]))
+    ldiff = max(abs(g.value - v) for g, v in zip(got.examples, lm_vals))
+    print(f"    lm-eval 0.4.13 HFLM batch 8: {lm_rate:.3f} ex/s ({len(sub)} rows, {r['seconds']:.1f} s) | "
+          f"engine / lm-eval {eng_rate / lm_rate:.1f}x | max |diff| engine vs lm-eval {ldiff:.2e}")
 
 
 if __name__ == "__main__":

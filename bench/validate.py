@@ -18,8 +18,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from evaluation.engine.taskfile import read_task_zip  # noqa: E402
-from tests.datasets import make_zip, to_csv_bytes  # noqa: E402
+from evaluation.engine.taskfile import read_task_zip
+from tests.datasets import make_zip, to_csv_bytes
 
 _SUBJECTS = ["the committee", "a farmer", "the old sailor", "every student", "the museum",
              "a small company", "the river town", "her neighbour", "the orchestra", "a scientist"]

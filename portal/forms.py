@@ -8,6 +8,8 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 
+from evaluation.engine.metrics import ALL_METRICS
+
 from .models import TASK_NAME_VALIDATOR, SubmissionVersion
 from .services import AuthorData, SubmissionData
 
@@ -42,8 +44,7 @@ class SubmissionForm(forms.ModelForm):
         ]
         help_texts = {
             "task_name": "Letters, digits, '-' and '_'; unique within the contest. The CSV files must use it.",
-            "metric": "classification: prompt, classes, answer_index. sequence_prob: prompt, completion. "
-                      "logodds / absolute_logodds: prompt, other_prompt, classes, answer_index.",
+            "metric": " ".join(m.help_text for m in ALL_METRICS),
             "dataset_sources": "One link per line.",
         }
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in [

@@ -12,6 +12,6 @@ if "PORTAL_VAR_DIR" not in os.environ:
     atexit.register(shutil.rmtree, _var, True)
     os.environ["PORTAL_VAR_DIR"] = _var
 
-from portal.settings import *  # noqa: E402,F401,F403
+from portal.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests

@@ -4,8 +4,9 @@
     summary = evaluate_task(report, metric=metric, models=[ModelSpec("path/to/model")],
                             out_dir=Path("evaluation-name"))
 
-Each model is loaded once (`backends.load_backend`) and scores every file of the task
-(`metrics.score_examples`); a tqdm bar counts examples scored over all models. Into `out_dir`:
+Each model is loaded once (`backends.load_backend`) and scores every file of the task through
+`scoring.score_report`, the function the portal's workers call too; a tqdm bar counts examples
+scored over all models. Into `out_dir`:
 
 * ``<file stem>__<model slug>.csv`` per file and model: ``line, value, correct, predicted,
   total_logprob`` (one row per example, floats written in full precision);
@@ -19,15 +20,13 @@ Each model is loaded once (`backends.load_backend`) and scores every file of the
   ``files`` keeps the task's file order and, inside, the order of `models`; a model that failed on
   a file is missing from that file's ``models`` and has an entry in ``errors`` instead (``file`` is
   None when the model could not be loaded at all). ``accuracy`` and ``class_mass`` are None where
-  the metric has none (sequence_prob).
-  ``baseline`` is the chance baseline: for ``classification`` the loss of a uniform guess over the
-  classes (mean of log(number of classes)), for ``sequence_prob`` what `metrics` reports as the
-  baseline loss (None if it defines none), and for ``logodds`` / ``absolute_logodds`` 0.0 — the
-  value of a model whose odds do not move between the two prompts.
+  the metric has none (sequence_prob). ``baseline`` is `Metric.baseline` (what it means:
+  `Metric.baseline_description`). ``warnings`` start with the task's own warnings passed in
+  `task_warnings` (``model`` None), then each model's scoring warnings.
 * ``plot.html``: `plots.scaling_figure` with plotly.js inlined (no CDN).
 
-A `ModelError` while loading a model or scoring a file (say a logodds class that is not a single
-token for that tokenizer) is recorded for that model (and file) and the others still run.
+A `ModelError` while scoring a file, or any error while loading a model, is recorded for that
+model (and file) and the others still run.
 """
 
 from __future__ import annotations
@@ -36,13 +35,14 @@ import csv
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from .types import ModelError, TaskReport
-
-LOSS_METRICS = ("classification", "sequence_prob")
+from .metrics import Metric, get_metric
+from .scoring import FileOutcome, score_report
+from .types import Issue, TaskReport
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,8 @@ def display_name(spec: str) -> str:
     """A short name for tables: the GGUF file, the folder's name, the served model, or the hub id."""
     if spec.startswith("openai:") and "#" in spec:
         return spec.rsplit("#", 1)[1].partition("?")[0]
+    if spec.startswith("pretrained:"):
+        return spec[len("pretrained:"):]
     if "::" in spec:
         return Path(spec.split("::", 1)[1]).stem
     if Path(spec).exists():
@@ -76,6 +78,16 @@ def model_slug(spec: ModelSpec) -> str:
     return slug or "model"
 
 
+def _unique_slugs(specs: Sequence[ModelSpec]) -> list[str]:
+    slugs: list[str] = []
+    for spec in specs:
+        slug, k = model_slug(spec), 2
+        while slug in slugs:
+            slug, k = f"{model_slug(spec)}-{k}", k + 1
+        slugs.append(slug)
+    return slugs
+
+
 def _file_stem(name: str) -> str:
     stem = Path(name).stem
     return re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "file"
@@ -88,120 +100,94 @@ def _num(x) -> float | None:
     return None if math.isnan(x) else x
 
 
-def _baseline(metric: str, aggregate) -> float | None:
-    if metric in LOSS_METRICS:
-        return _num(getattr(aggregate, "baseline_loss", None))
-    return 0.0
-
-
-def evaluate_task(report: TaskReport, *, metric: str, models: Sequence[ModelSpec | str],
+def evaluate_task(report: TaskReport, *, metric: Metric | str, models: Sequence[ModelSpec | str],
                   out_dir: Path | None, progress: bool = True, cache_dir: Path | None = None,
-                  device: str | None = None, dtype: str | None = None,
-                  title: str | None = None) -> dict:
+                  device: str | None = None, dtype: str | None = None, title: str | None = None,
+                  task_warnings: Sequence[Issue] = ()) -> dict:
     """Score every file of `report` on every model; write the outputs into `out_dir` (if given).
 
-    Returns the summary (the structure of summary.json).
+    Returns the summary (the structure of summary.json). ``progress=False`` draws no bar at all:
+    neither this function's nor transformers' (and huggingface_hub's) loading bars.
     """
     from tqdm.auto import tqdm
 
-    from .backends import load_backend
-    from .metrics import score_examples
-    from .plots import write_scaling_html
+    from .backends import progress_bars
 
+    metric = get_metric(metric)
     if not report.valid:
         raise ValueError("the task has errors; evaluate only a valid report")
     specs = [m if isinstance(m, ModelSpec) else ModelSpec(str(m)) for m in models]
-    slugs: list[str] = []
-    for spec in specs:
-        slug, k = model_slug(spec), 2
-        while slug in slugs:
-            slug, k = f"{model_slug(spec)}-{k}", k + 1
-        slugs.append(slug)
-
-    files_out: list[dict[str, Any]] = [{"name": f.name, "kind": f.kind, "models": []} for f in report.files]
-    errors: list[dict] = []
-    warnings: list[dict] = []
+    summary: dict[str, Any] = {
+        "files": [{"name": f.name, "kind": f.kind, "models": []} for f in report.files],
+        "errors": [],
+        "warnings": [{"model": None, "file": w.file, "message": w.message} for w in task_warnings],
+    }
     if out_dir is not None:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-
-    total = sum(len(f.examples) for f in report.files) * len(specs)
-    bar = tqdm(total=total, unit="ex", desc="scoring", disable=not progress, dynamic_ncols=True)
-    done = 0
-    try:
-        for spec, slug in zip(specs, slugs):
+    per_model = sum(len(f.examples) for f in report.files)
+    with progress_bars(progress), tqdm(total=per_model * len(specs), unit="ex", desc="scoring",
+                                       disable=not progress, dynamic_ncols=True) as bar:
+        for k, (spec, slug) in enumerate(zip(specs, _unique_slugs(specs))):
             bar.set_postfix_str(spec.label, refresh=False)
-            try:
-                backend = load_backend(spec.spec, cache_dir=cache_dir, device=device, dtype=dtype,
-                                       params=spec.params)
-            except Exception as exc:  # a model that cannot be loaded must not stop the others
-                errors.append({"model": spec.label, "file": None,
-                               "message": f"could not load the model: {type(exc).__name__}: {exc}"})
-                done += sum(len(f.examples) for f in report.files)
-                bar.update(done - bar.n)
-                continue
-            params = spec.params if spec.params is not None else getattr(backend, "params", None)
-            try:
-                for i, task_file in enumerate(report.files):
-                    target = done + len(task_file.examples)
-                    try:
-                        scores = score_examples(task_file.examples, metric=metric, backend=backend,
-                                                progress=_ExampleProgress(bar, done, task_file.examples, metric))
-                    except ModelError as exc:
-                        errors.append({"model": spec.label, "file": task_file.name, "message": str(exc)})
-                        done = target
-                        bar.update(done - bar.n)
-                        continue
-                    done = target
-                    bar.update(done - bar.n)
-                    for w in scores.warnings:
-                        warnings.append({"model": spec.label, "file": task_file.name, "message": str(w)})
-                    agg = scores.aggregate
-                    files_out[i]["models"].append({
-                        "model": spec.label,
-                        "params": int(params) if params is not None else None,
-                        "n": int(agg.n),
-                        "mean": _num(agg.mean),
-                        "sem": _num(agg.sem),
-                        "accuracy": _num(agg.accuracy),
-                        "class_mass": _num(agg.class_mass),
-                        "baseline": _baseline(metric, agg),
-                    })
-                    if out_dir is not None:
-                        _write_examples(out_dir / f"{_file_stem(task_file.name)}__{slug}.csv", scores.examples)
-            finally:
-                close = getattr(backend, "close", None)
-                if close is not None:
-                    close()
-    finally:
-        bar.close()
+            start = k * per_model
 
-    summary = {"files": files_out, "errors": errors, "warnings": warnings}
+            def advance(done: int, total: int, start=start) -> None:
+                bar.update(start + done - bar.n)
+
+            _evaluate_model(report, metric, spec, summary, progress=advance,
+                            load={"cache_dir": cache_dir, "device": device, "dtype": dtype},
+                            csv_prefix=None if out_dir is None else (out_dir, slug))
+            bar.update(start + per_model - bar.n)
     if out_dir is not None:
+        from .plots import write_scaling_html
+
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         write_scaling_html(summary, out_dir / "plot.html", metric=metric, title=title)
     return summary
 
 
-class _ExampleProgress:
-    """Turns the backend's "n more continuations scored" into examples on the bar."""
+def _evaluate_model(report: TaskReport, metric: Metric, spec: ModelSpec, summary: dict, *,
+                    progress, load: dict, csv_prefix: tuple[Path, str] | None) -> None:
+    """Load one model, score every file, and add its rows, errors and warnings to `summary`."""
+    from .backends import load_backend
 
-    def __init__(self, bar, start: int, examples, metric: str):
-        self.bar, self.start, self.n_examples = bar, start, len(examples)
-        if metric == "classification":
-            self.n_requests = sum(len(ex.classes) for ex in examples)
-        elif metric == "sequence_prob":
-            self.n_requests = len(examples)
-        else:
-            self.n_requests = 4 * len(examples)
-        self.requests_done = 0
+    try:
+        backend = load_backend(spec.spec, params=spec.params, **load)
+    except Exception as exc:  # a model that cannot be loaded must not stop the others
+        summary["errors"].append({"model": spec.label, "file": None,
+                                  "message": f"could not load the model: {type(exc).__name__}: {exc}"})
+        return
+    params = spec.params if spec.params is not None else getattr(backend, "params", None)
+    try:
+        outcomes = score_report(report, metric=metric, backend=backend, progress=progress)
+    finally:
+        backend.close()
+    for entry, outcome in zip(summary["files"], outcomes):
+        _record(entry, outcome, summary, metric=metric, label=spec.label, params=params)
+        if outcome.scores is not None and csv_prefix is not None:
+            folder, slug = csv_prefix
+            _write_examples(folder / f"{_file_stem(outcome.file.name)}__{slug}.csv", outcome.scores.examples)
 
-    def __call__(self, n: int) -> None:
-        self.requests_done += n
-        if self.n_requests:
-            at = self.start + min(self.n_examples, self.requests_done * self.n_examples // self.n_requests)
-            if at > self.bar.n:
-                self.bar.update(at - self.bar.n)
+
+def _record(entry: dict, outcome: FileOutcome, summary: dict, *, metric: Metric, label: str,
+            params: int | None) -> None:
+    name = outcome.file.name
+    if outcome.error is not None:
+        summary["errors"].append({"model": label, "file": name, "message": outcome.error})
+        return
+    summary["warnings"] += [{"model": label, "file": name, "message": str(w)} for w in outcome.scores.warnings]
+    agg = outcome.scores.aggregate
+    entry["models"].append({
+        "model": label,
+        "params": int(params) if params is not None else None,
+        "n": int(agg.n),
+        "mean": _num(agg.mean),
+        "sem": _num(agg.sem),
+        "accuracy": _num(agg.accuracy),
+        "class_mass": _num(agg.class_mass),
+        "baseline": _num(metric.baseline(agg)),
+    })
 
 
 def _write_examples(path: Path, examples) -> None:
@@ -239,7 +225,8 @@ def summary_rows(summary: dict) -> list[list[str]]:
     return rows
 
 
-def format_table(summary: dict) -> str:
+def format_table(summary: dict, *, metric: Metric | str) -> str:
+    """The summary as a text table, then one line saying what the baseline column means."""
     rows = [list(TABLE_COLUMNS)] + summary_rows(summary)
     widths = [max(len(r[c]) for r in rows) for c in range(len(TABLE_COLUMNS))]
     numeric = {2, 3, 4, 5, 6, 7, 8}
@@ -249,6 +236,7 @@ def format_table(summary: dict) -> str:
         lines.append("  ".join(cells).rstrip())
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
+    lines.append(f"baseline: {get_metric(metric).baseline_description}")
     return "\n".join(lines)
 
 

@@ -1,9 +1,10 @@
 """Scaling plots: a task's metric against model size, one line per file (Plotly, log x axis).
 
-`scaling_figure(summary)` takes the ``summary.json`` structure that `evaluate.evaluate_task` writes
-(``{"files": [{"name", "kind", "models": [{"model", "params", "n", "mean", "sem", ...}]}]}``) and
-returns a `plotly.graph_objects.Figure`. The portal can reuse it; a page embeds the figure with the
-plotly.js that the Python package ships (``include_plotlyjs=True`` or a static copy), never a CDN.
+`scaling_figure(summary, metric=...)` takes the ``summary.json`` structure that
+`evaluate.evaluate_task` writes (``{"files": [{"name", "kind", "models": [{"model", "params", "n",
+"mean", "sem", ...}]}]}``) and returns a `plotly.graph_objects.Figure`, whose y axis is the
+metric's `value_label`; `write_scaling_html` saves it for the command line with the plotly.js that
+the Python package ships inlined (never a CDN). The portal draws its own per-series figures.
 
 Models without a parameter count cannot be placed on a size axis and are left out of the plot
 (the figure says how many). Error bars are the standard error of the mean over examples.
@@ -15,15 +16,10 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-METRIC_LABELS = {
-    "classification": "loss (−log p of the answer, normalised over classes)",
-    "sequence_prob": "loss (−log p of the completion)",
-    "logodds": "log-odds difference",
-    "absolute_logodds": "absolute log-odds difference",
-}
+from .metrics import Metric, get_metric
 
 
-def scaling_figure(summary: dict, *, metric: str | None = None, title: str | None = None) -> go.Figure:
+def scaling_figure(summary: dict, *, metric: Metric | str, title: str | None = None) -> go.Figure:
     """A Plotly figure of `mean` against `params` (log x), one line per file, error bars = sem."""
     fig = go.Figure()
     left_out = set()
@@ -43,14 +39,13 @@ def scaling_figure(summary: dict, *, metric: str | None = None, title: str | Non
             hovertemplate="%{text}<br>%{x:.3s} parameters<br>%{y:.4f} ± %{error_y.array:.4f}<extra>%{fullData.name}</extra>",
         ))
         baselines = [m.get("baseline") for m in points]
-        if all(b is not None for b in baselines) and len(set(round(b, 9) for b in baselines)) == 1:
+        if all(b is not None for b in baselines) and len({round(b, 9) for b in baselines}) == 1:
             fig.add_hline(y=baselines[0], line_dash="dot", line_color="gray",
                           annotation_text=f"chance ({file['name']})", annotation_position="bottom right")
-    metric = metric or summary.get("metric")
     fig.update_layout(
-        title=title or summary.get("task_name") or "Scaling",
+        title=title or "Scaling",
         xaxis=dict(title="parameters", type="log"),
-        yaxis=dict(title=METRIC_LABELS.get(metric, "mean")),
+        yaxis=dict(title=get_metric(metric).value_label),
         template="plotly_white",
         legend=dict(title="file"),
     )

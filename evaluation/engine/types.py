@@ -6,18 +6,20 @@ speak these types.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Protocol
 
-METRICS = ("classification", "sequence_prob", "logodds", "absolute_logodds")
 
-# Columns each metric requires, in the order the contest README lists them.
-REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "classification": ("prompt", "classes", "answer_index"),
-    "sequence_prob": ("prompt", "completion"),
-    "logodds": ("prompt", "other_prompt", "classes", "answer_index"),
-    "absolute_logodds": ("prompt", "other_prompt", "classes", "answer_index"),
-}
+def __getattr__(name: str):
+    # METRICS, the metric names in the contest README's order, is derived from the Metric objects
+    # (metrics.ALL_METRICS) so that the names are spelled once; metrics.py imports this module,
+    # hence the late import.
+    if name == "METRICS":
+        from .metrics import METRICS
+
+        return METRICS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,11 @@ class Issue:
 
 @dataclass
 class TaskFile:
-    """One CSV of a task: `kind` is main | part | control; `index` is the N of PARTN/CONTROLN."""
+    """One CSV of a task: `kind` is main | part | control; `index` is the N of PARTN/CONTROLN.
+
+    A few-shot variant (fewshot.py) has `shots` > 0 and names the file it was made from in
+    `source`; its `sha256` is that of the CSV the variant writes.
+    """
 
     name: str
     kind: str
@@ -82,6 +88,8 @@ class TaskFile:
     columns: list[str]
     examples: list[Example] = field(default_factory=list)
     sha256: str = ""
+    shots: int = 0
+    source: str | None = None
 
     def as_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "index": self.index, "rows": self.rows,
@@ -131,7 +139,10 @@ class Score:
 class Backend(Protocol):
     """A language model that can score continuations. Every backend passes the same suite."""
 
-    identity: str  # stable id of the model and revision, used in result caches
+    # Stable id of the model and its revision. The engine keeps no result cache; the portal's
+    # evaluation app upserts results on (model identity, task file sha256, metric), so an
+    # unchanged file is never scored twice on the same model.
+    identity: str
     params: int | None  # number of parameters where known (for scaling plots); None if unknown
 
     def score(self, requests: Sequence[ScoreRequest], progress=None) -> list[Score]:

@@ -56,7 +56,7 @@ class CompletionServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "CompletionServer":
+    def start(self) -> CompletionServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="openai-test-server",
                                         daemon=True)
@@ -69,7 +69,7 @@ class CompletionServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "CompletionServer":
+    def __enter__(self) -> CompletionServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -207,7 +207,7 @@ def _make_handler(server: CompletionServer):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self):  # noqa: N802 - the stdlib's name
+        def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             if self.path.rstrip("/") != "/v1/completions":

@@ -39,7 +39,7 @@ class NaiveReference:
     def tokens(self, prompt: str, continuation: str):
         enc = self.plain.encode(prompt + continuation, add_special_tokens=False)
         cut = None
-        for i, (s, e) in enumerate(enc.offsets):
+        for i, (s, _e) in enumerate(enc.offsets):
             if s >= len(prompt):
                 cut = i
                 break

@@ -20,8 +20,7 @@ import pytest
 from evaluation.engine.backends.hf import HFBackend
 from evaluation.engine.backends.openai import OpenAIBackend
 from evaluation.engine.metrics import score_examples
-from evaluation.engine.types import (ClassificationExample, LogoddsExample, ModelError, ScoreRequest,
-                                     SequenceProbExample)
+from evaluation.engine.types import ClassificationExample, LogoddsExample, ModelError, ScoreRequest, SequenceProbExample
 from tests.datasets import lambada_sequence_prob_rows, logodds_rows, syllogism_classification_rows
 from tests.engine.openai_server import CompletionServer
 from tests.engine.reference import NaiveReference

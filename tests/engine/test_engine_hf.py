@@ -14,8 +14,7 @@ import pytest
 from evaluation.engine.backends.hf import HFBackend
 from evaluation.engine.metrics import ExampleResult, aggregate, score_examples
 from evaluation.engine.prefix_tree import build_tree, naive_tokens, tree_minimum
-from evaluation.engine.types import (ClassificationExample, LogoddsExample, ModelError, ScoreRequest,
-                                     SequenceProbExample)
+from evaluation.engine.types import ClassificationExample, LogoddsExample, ModelError, ScoreRequest, SequenceProbExample
 from tests.engine.conftest import WINDOW
 from tests.engine.reference import NaiveReference
 
@@ -264,3 +263,21 @@ def test_gemma3_agrees_with_reference(gemma3, metric):
             "prompt ends with a space and the class has none); prompt and continuation were tokenised "
             "separately (lines 3, 6)",
             "1 row(s): the prompt was longer than the model's context window and was cut from the left (lines 7)"]
+
+
+@pytest.mark.slow
+def test_gguf_conversion_draws_its_bar_only_when_bars_are_on(tmp_path, capfd):
+    """transformers' GGUF reader draws its bar past transformers' switch; progress_bars routes it."""
+    from evaluation.engine.backends import progress_bars
+    from evaluation.engine.backends.hf import convert_gguf
+    from evaluation.engine.pretrained import smollm2_gguf
+
+    capfd.readouterr()
+    with progress_bars(False):
+        assert convert_gguf(smollm2_gguf(), tmp_path / "quiet")[1]
+    quiet = capfd.readouterr().err
+    assert not any(mark in quiet for mark in ("Converting", "Loading", "Writing", "%|", "█"))
+    with progress_bars(True):
+        assert convert_gguf(smollm2_gguf(), tmp_path / "loud")[1]
+    loud = capfd.readouterr().err
+    assert "Converting and de-quantizing GGUF tensors" in loud and "Writing model shards" in loud

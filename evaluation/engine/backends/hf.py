@@ -12,6 +12,10 @@ positions; log-softmax in fp32.
 Models with sliding-window attention layers (Gemma 2/3, Mistral...) are scored without prefix
 sharing (one padded pass per pair, still batched and deduplicated): their caches drop old
 positions and their masks count cache slots, which padding inside a shared state would distort.
+
+On a GPU, out of memory halves the batch and retries before it fails: `score` catches
+`torch.OutOfMemoryError`, frees the cache, halves `token_budget` and `kv_budget` (they stay halved
+for the backend's later calls) and scores again, down to `MIN_TOKEN_BUDGET`, then re-raises.
 """
 
 from __future__ import annotations
@@ -21,15 +25,18 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import torch
 
-from ..prefix_tree import Node, build_tree, naive_tokens
-from ..tokenization import EncodedPair, PairEncoder
+from ..prefix_tree import build_tree, naive_tokens, tree_minimum
+from ..tokenization import PairEncoder
 from ..types import ModelError, Score, ScoreRequest
+
+MIN_TOKEN_BUDGET = 64  # out of memory at this token budget is final
 
 DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
           "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
@@ -87,6 +94,7 @@ class HFBackend:
         self.softcap = getattr(cfg, "final_logit_softcapping", None)
         self.device = model.get_input_embeddings().weight.device
         self.stats: dict = {}
+        self.oom_retries = 0  # passes retried with halved budgets after running out of memory
         # set by the loader
         self.loaded_from: Path | None = None
         self.converted_now: bool = False
@@ -95,9 +103,6 @@ class HFBackend:
         self.model = self.base = self.head = None
 
     # --- public ----------------------------------------------------------------------------
-
-    def encode(self, requests: Sequence[ScoreRequest]) -> list[EncodedPair]:
-        return [self.encoder.encode(r.context, r.continuation) for r in requests]
 
     def score(self, requests: Sequence[ScoreRequest], progress=None) -> list[Score]:
         index: dict[tuple[str, str], int] = {}
@@ -113,10 +118,32 @@ class HFBackend:
         multiplicity = [0] * len(uniq)
         for u in order:
             multiplicity[u] += 1
-        sums = self._score_pairs(pairs, progress, multiplicity)
+        sums = self._score_retrying(pairs, progress, multiplicity)
         return [Score(logprob=float(sums[u]), n_tokens=len(encoded[u].continuation),
                       boundary_fallback=encoded[u].boundary_fallback,
                       truncated=encoded[u].truncated) for u in order]
+
+    # --- out of memory -------------------------------------------------------------------------
+
+    def _score_retrying(self, pairs, progress, multiplicity) -> list[float]:
+        counted = _CountOnce(progress) if progress else None
+        while True:
+            try:
+                return self._score_pairs(pairs, counted, multiplicity)
+            except torch.OutOfMemoryError:
+                if self.token_budget <= MIN_TOKEN_BUDGET:
+                    raise
+            # outside the except block, so the failed pass's tensors are no longer referenced
+            self._halve_budgets()
+            if counted:
+                counted.restart()
+
+    def _halve_budgets(self) -> None:
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        self.token_budget = max(MIN_TOKEN_BUDGET, self.token_budget // 2)
+        self.kv_budget = max(MIN_TOKEN_BUDGET, self.kv_budget // 2)
+        self.oom_retries += 1
 
     # --- the walk ----------------------------------------------------------------------------
 
@@ -128,8 +155,8 @@ class HFBackend:
         if progress and done_now:
             progress(done_now)
         tree = build_tree(pairs, share=self.share_prefixes)
-        self.stats = {"pairs": n, "tree_minimum": build_tree(pairs).subtree_tokens()
-                      if not self.share_prefixes else tree.subtree_tokens(),
+        self.stats = {"pairs": n, "tree_minimum": tree.subtree_tokens() if self.share_prefixes
+                      else tree_minimum(pairs),
                       "naive_tokens": naive_tokens(pairs), "fed_tokens": 0, "fed_with_padding": 0,
                       "forward_calls": 0}
         ctx = {"sums": sums, "remaining": remaining, "progress": progress, "mult": multiplicity}
@@ -247,6 +274,23 @@ class HFBackend:
             ctx["progress"](finished)
 
 
+class _CountOnce:
+    """Passes on "n more continuations done" so that a pass retried after running out of memory
+    does not count again what the failed pass already reported."""
+
+    def __init__(self, progress: Callable[[int], None]):
+        self.progress, self.passed_on, self.seen = progress, 0, 0
+
+    def restart(self) -> None:
+        self.seen = 0
+
+    def __call__(self, n: int) -> None:
+        self.seen += n
+        if self.seen > self.passed_on:
+            self.progress(self.seen - self.passed_on)
+            self.passed_on = self.seen
+
+
 # --- loading -------------------------------------------------------------------------------------
 
 
@@ -293,6 +337,24 @@ def _folder_fingerprint(folder: Path) -> str:
     return h.hexdigest()[:16]
 
 
+@contextmanager
+def _gguf_bar_follows_switch() -> Iterator[None]:
+    """transformers' GGUF reader draws its bar with tqdm itself, past transformers' own progress
+    switch (transformers.utils.logging.disable_progress_bar); route it through the switch."""
+    from transformers import modeling_gguf_pytorch_utils as gguf_utils
+    from transformers.utils import logging as hf_logging
+
+    original = getattr(gguf_utils, "tqdm", None)
+    if original is None:
+        yield
+        return
+    gguf_utils.tqdm = hf_logging.tqdm
+    try:
+        yield
+    finally:
+        gguf_utils.tqdm = original
+
+
 def convert_gguf(gguf_path: Path, cache_dir: Path | None = None) -> tuple[Path, bool]:
     """Convert a GGUF file once into a safetensors folder keyed by the file's sha256.
 
@@ -310,8 +372,9 @@ def convert_gguf(gguf_path: Path, cache_dir: Path | None = None) -> tuple[Path, 
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=cache_dir))
     try:
-        model = AutoModelForCausalLM.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name,
-                                                     dtype=torch.float32)
+        with _gguf_bar_follows_switch():
+            model = AutoModelForCausalLM.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name,
+                                                         dtype=torch.float32)
         tok = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
         model.hf_quantizer = None
         if hasattr(model.config, "quantization_config"):

@@ -49,9 +49,10 @@ from __future__ import annotations
 import math
 import os
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
@@ -184,12 +185,6 @@ class OpenAIBackend:
 
     def close(self) -> None:
         self._client.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # -- HTTP ------------------------------------------------------------------------------
 
@@ -361,27 +356,31 @@ class OpenAIBackend:
                 fallback_needed.append(j)
 
         if fallback_needed:
-            # Continuations not on a token boundary: score the context alone too.
-            extra: list[_Prompt] = []
-            seen: dict[str, int] = {}
-            for j in fallback_needed:
-                context = unique[j].context
-                if context not in seen:
-                    seen[context] = len(extra)
-                    extra.append(_Prompt(prompt=context, text_len=len(context)))
-                plans[j].ctx_only = seen[context]
-            self._run(extra, None, probe=False)
-            for j in fallback_needed:
-                full_lps, _ = _drop_generated(*prompts[plans[j].full].result, prompts[plans[j].full].text_len)
-                ctx_lps, _ = _drop_generated(*extra[plans[j].ctx_only].result, extra[plans[j].ctx_only].text_len)
-                total = math.fsum(x for x in full_lps if x is not None) - math.fsum(x for x in ctx_lps if x is not None)
-                scores[j] = Score(logprob=float(total), n_tokens=max(0, len(full_lps) - len(ctx_lps)),
-                                  boundary_fallback=True)
+            self._score_off_boundary(unique, plans, prompts, fallback_needed, scores)
         return scores  # type: ignore[return-value]
+
+    def _score_off_boundary(self, unique, plans, prompts, needed: list[int], scores: list) -> None:
+        """Text mode, continuations not on a token boundary: score the context alone too, and
+        take logP(context + continuation) - logP(context)."""
+        extra: list[_Prompt] = []
+        seen: dict[str, int] = {}
+        for j in needed:
+            context = unique[j].context
+            if context not in seen:
+                seen[context] = len(extra)
+                extra.append(_Prompt(prompt=context, text_len=len(context)))
+            plans[j].ctx_only = seen[context]
+        self._run(extra, None, probe=False)
+        for j in needed:
+            full_lps, _ = _drop_generated(*prompts[plans[j].full].result, prompts[plans[j].full].text_len)
+            ctx_lps, _ = _drop_generated(*extra[plans[j].ctx_only].result, extra[plans[j].ctx_only].text_len)
+            total = math.fsum(x for x in full_lps if x is not None) - math.fsum(x for x in ctx_lps if x is not None)
+            scores[j] = Score(logprob=float(total), n_tokens=max(0, len(full_lps) - len(ctx_lps)),
+                              boundary_fallback=True)
 
     def _run(self, prompts: list[_Prompt], progress, *, probe: bool) -> None:
         """Send every prompt, `batch_size` per request, over the thread pool."""
-        order = sorted(range(len(prompts)), key=lambda i: _length(prompts[i].prompt))
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i].prompt))
         batches = [[prompts[i] for i in order[k : k + self.batch_size]]
                    for k in range(0, len(order), self.batch_size)]
         if not batches:
@@ -414,10 +413,6 @@ class OpenAIBackend:
                 for future in futures:
                     future.cancel()
                 raise
-
-
-def _length(prompt) -> int:
-    return len(prompt)
 
 
 def _drop_generated(lps: list, offsets: list, text_len: int) -> tuple[list, list]:

@@ -1,11 +1,16 @@
 """python manage.py evaluate_submission TASK.zip --metric METRIC --task-name NAME --model SPEC ...
 
 Validates the zip with the portal's own reader (errors: one line each, ``file, line N, column 'name': message``,
-exit status 1), scores every file on every model, prints a table and writes per-example CSVs,
-summary.json and plot.html into --out (default ./evaluation-<task name>). --json prints
-summary.json on stdout (the table then goes to stderr). Exit status 2 when some model could not
-score some file (the others are still scored and reported). The logic is in
-evaluation.engine.evaluate; this command only parses arguments and prints.
+exit status 1), scores every file on every model, prints a table (and what its baseline column
+means) and writes per-example CSVs, summary.json and plot.html into --out (default
+./evaluation-<task name>). --json prints summary.json on stdout (the table then goes to stderr).
+Exit status 2 when some model could not score some file (the others are still scored and
+reported). --no-progress draws no progress bar at all, transformers' loading bars included.
+
+This is how contestants develop a task, so a task with fewer examples than the contest requires
+is scored: the count rule is a warning here (printed, and in summary.json's warnings), while the
+submission form refuses such a task. The logic is in evaluation.engine.evaluate; this command
+only parses arguments and prints.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from evaluation.engine.evaluate import ModelSpec, evaluate_task, format_table
-from evaluation.engine.taskfile import read_task_zip
+from evaluation.engine.taskfile import check_example_count, read_task_zip
 from evaluation.engine.types import METRICS
 from portal.uploads import limits_from_settings
 
@@ -39,7 +44,8 @@ class Command(BaseCommand):
         parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (default: cuda if there is one)")
         parser.add_argument("--dtype", default=None, help="float32, bfloat16, float16 (default: fp32 on CPU, bf16/fp16 on GPU)")
         parser.add_argument("--cache-dir", type=Path, default=None, help="where converted GGUF models are kept")
-        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument("--no-progress", action="store_true",
+                            help="no progress bars (neither scoring nor model loading)")
 
     def handle(self, *args, **opts):
         models: list[str] = opts["models"]
@@ -50,7 +56,7 @@ class Command(BaseCommand):
             raise CommandError(f"{opts['zip']}: no such file")
 
         report = read_task_zip(opts["zip"], metric=opts["metric"], task_name=opts["task_name"],
-                               limits=limits_from_settings())
+                               limits=limits_from_settings(), min_examples_is_error=False)
         for issue in report.warnings:
             self.stderr.write(f"warning: {issue.as_text()}")
         if not report.valid:
@@ -61,14 +67,17 @@ class Command(BaseCommand):
 
         specs = [ModelSpec(spec, params[i] if params else None) for i, spec in enumerate(models)]
         out_dir = opts["out"] or Path(f"evaluation-{opts['task_name']}")
+        too_few, _ = check_example_count(report.files)  # what the submission form would refuse
         summary = evaluate_task(report, metric=opts["metric"], models=specs, out_dir=out_dir,
                                 progress=not opts["no_progress"], cache_dir=opts["cache_dir"],
-                                device=opts["device"], dtype=opts["dtype"], title=opts["task_name"])
+                                device=opts["device"], dtype=opts["dtype"], title=opts["task_name"],
+                                task_warnings=too_few)
 
         table = self.stderr if opts["json"] else self.stdout
-        table.write(format_table(summary))
+        table.write(format_table(summary, metric=opts["metric"]))
         for w in summary["warnings"]:
-            self.stderr.write(f"warning: {w['model']}: {w['file']}: {w['message']}")
+            if w["model"] is not None:  # the task's own warnings were printed above
+                self.stderr.write(f"warning: {w['model']}: {w['file']}: {w['message']}")
         for e in summary["errors"]:
             self.stderr.write(f"error: {e['model']}: {e['file'] or '(model)'}: {e['message']}")
         table.write(f"wrote {out_dir}/summary.json, {out_dir}/plot.html and per-example CSVs")
