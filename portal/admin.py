@@ -84,5 +84,6 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "role")
-    list_filter = ("role",)
+    list_display = ("user", "role", "email_confirmed")
+    list_filter = ("role", "email_confirmed")
+    search_fields = ("user__username", "user__email")

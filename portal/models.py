@@ -23,6 +23,9 @@ TASK_NAME_VALIDATOR = RegexValidator(
 class Profile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     role = models.CharField(max_length=16, choices=ROLE_CHOICES, default=CONTESTANT)
+    email_confirmed = models.BooleanField(
+        default=True, help_text="False only for an account made on the sign-up page whose email link "
+                                "has not been followed yet; such an account cannot submit.")
 
     def __str__(self) -> str:
         return f"{self.user.username} ({self.role})"
@@ -115,7 +118,7 @@ class SubmissionVersion(models.Model):
     zip_file = models.FileField(upload_to="submissions/", max_length=255)
     zip_sha256 = models.CharField(max_length=64)
     zip_size = models.PositiveBigIntegerField()
-    files = models.JSONField(default=list, help_text="The CSVs found: name, kind, index, rows, columns.")
+    files = models.JSONField(default=list, help_text="The CSVs found: name, kind, index, rows, columns, sha256.")
     warnings = models.JSONField(default=list)
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from . import services
 from .models import SubmissionVersion
 from .services import SubmissionData, validate_upload
 
@@ -16,5 +17,10 @@ def revalidate_version(version_id: int) -> dict:
     """
     version = SubmissionVersion.objects.prefetch_related("authors").get(pk=version_id)
     with version.zip_file.open("rb") as stored:
-        data = stored.read()
-    return validate_upload(data=data, submission_data=SubmissionData.from_version(version)).as_dict()
+        return validate_upload(source=stored, submission_data=SubmissionData.from_version(version)).as_dict()
+
+
+@shared_task(acks_late=True)
+def sweep_orphan_uploads() -> list[str]:
+    """Periodic (CELERY_BEAT_SCHEDULE): remove stored zips no version points to, older than a day."""
+    return services.sweep_orphan_uploads()

@@ -64,3 +64,17 @@ class RoundFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda r: f"Round {r.number}")
     opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
     closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+
+
+def submission_data(task_name: str = "syllogism-test", metric: str = "classification", **overrides):
+    """Every field of a submission as `services.create_submission` takes it (authors: Ada Lovelace)."""
+    from portal.services import AuthorData, SubmissionData
+
+    values = dict(task_name=task_name, metric=metric,
+                  authors=(AuthorData("Ada Lovelace", "ada@example.org", "Analytical Engines"),),
+                  what_it_tests="Whether models judge syllogisms by logic rather than by belief.",
+                  correct_behaviour="Answer Yes exactly when the conclusion follows.",
+                  why_it_matters="Models that reason by plausibility mislead their users.",
+                  shot_setting="zero-shot", data_generation="Templates over noun triples.")
+    values.update(overrides)
+    return SubmissionData(**values)

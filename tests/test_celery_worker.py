@@ -17,7 +17,7 @@ def test_revalidation_runs_on_a_worker_through_redis(contest_tx):
     rows = datasets.syllogism_classification_rows(n=310, seed=11)
     data = datasets.make_zip({"worker-task.csv": datasets.to_csv_bytes(rows)})
     submission = services.create_submission(
-        user=user, contest=contest_tx, zip_bytes=data,
+        user=user, contest=contest_tx, zip_file=data,
         data=services.SubmissionData(
             task_name="worker-task", metric="classification",
             authors=(services.AuthorData("Grace Hopper", "grace@example.org"),),

@@ -28,7 +28,7 @@ Round.objects.create(contest=contest, number=1, opens_at=timezone.now() - timede
                      closes_at=timezone.now() + timedelta(days=1))
 data = datasets.make_zip({"laptop-task.csv": datasets.to_csv_bytes(
     datasets.lambada_sequence_prob_rows(n=305, seed=4))})
-submission = services.create_submission(user=user, contest=contest, zip_bytes=data, data=services.SubmissionData(
+submission = services.create_submission(user=user, contest=contest, zip_file=data, data=services.SubmissionData(
     task_name="laptop-task", metric="sequence_prob", authors=(services.AuthorData("Ann Example", "ann@example.org"),),
     what_it_tests="x", correct_behaviour="x", why_it_matters="x", shot_setting="zero-shot", data_generation="x"))
 report = revalidate_version.delay(submission.current_version_id).get(timeout=90)

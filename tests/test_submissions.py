@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+import hashlib
+import io
+import zipfile
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils import timezone
+from django.utils.html import escape
 
 from evaluation.engine.taskfile import read_task_zip
 from portal import services
@@ -80,8 +83,9 @@ def test_contestant_creates_a_submission_with_every_field(client, contest, conte
     assert response["Location"] == reverse("submission-detail", args=[submission.pk])
     version = submission.current_version
     assert (submission.owner, submission.round.number, version.number) == (contestant, 1, 1)
+    csv_sha = hashlib.sha256(zipfile.ZipFile(io.BytesIO(syllogism_zip)).read("syllogism-test.csv")).hexdigest()
     assert version.files == [{"name": "syllogism-test.csv", "kind": "main", "index": None, "rows": 300,
-                              "columns": ["prompt", "classes", "answer_index"]}]
+                              "columns": ["prompt", "classes", "answer_index"], "sha256": csv_sha}]
     expected = read_task_zip(syllogism_zip, metric="classification", task_name="syllogism-test",
                              author_names=["Ada Lovelace", "Charles Babbage"],
                              author_emails=["ada@example.org", "charles@example.org"])
@@ -93,7 +97,17 @@ def test_contestant_creates_a_submission_with_every_field(client, contest, conte
     assert version.zip_file.read() == syllogism_zip
 
     page = client.get(reverse("submission-list")).content.decode()
-    assert 'href="%s">syllogism-test</a>' % reverse("submission-detail", args=[submission.pk]) in page
+    assert 'href="{}">syllogism-test</a>'.format(reverse("submission-detail", args=[submission.pk])) in page
+
+
+def test_long_answers_keep_their_line_breaks_on_the_detail_page(client, contest, contestant, syllogism_zip):
+    client.force_login(contestant)
+    submit(client, contest, zip_bytes=syllogism_zip, persists_few_shot="Yes.\nWith 3 examples <b>too</b>.",
+           persists_rlhf="First line.\n\nSecond paragraph.")
+    page = client.get(reverse("submission-detail", args=[Submission.objects.get().pk])).content.decode()
+    assert '<dd class="col-sm-9">Yes.<br>With 3 examples &lt;b&gt;too&lt;/b&gt;.</dd>' in page
+    assert '<dd class="col-sm-9">First line.<br><br>Second paragraph.</dd>' in page
+    assert '<dt class="col-sm-3">Fine-tuning</dt><dd class="col-sm-9">—</dd>' in page
 
 
 def test_uploads_are_stored_outside_static_and_served_only_to_the_owner(client, contest, contestant,
@@ -184,8 +198,8 @@ def test_edits_after_the_deadline_are_refused_until_an_organizer_reopens(client,
     submit(client, contest, zip_bytes=syllogism_zip)
     submission = Submission.objects.get()
     round_ = submission.round
-    round_.opens_at = datetime(2022, 5, 27, 12, 0, tzinfo=dt_timezone.utc)
-    round_.closes_at = datetime(2022, 8, 28, 11, 59, tzinfo=dt_timezone.utc)
+    round_.opens_at = datetime(2022, 5, 27, 12, 0, tzinfo=UTC)
+    round_.closes_at = datetime(2022, 8, 28, 11, 59, tzinfo=UTC)
     round_.save()
 
     response = client.post(reverse("submission-edit", args=[submission.pk]), form_data(why_it_matters="Late."))
@@ -215,7 +229,7 @@ def test_a_reviewer_cannot_create_submissions(client, contest, syllogism_zip):
     assert post.context["message"] == message
     assert Submission.objects.count() == 0
     with pytest.raises(services.SubmissionRefused, match=r"^Reviewers may not submit tasks"):
-        services.create_submission(user=reviewer, contest=contest, zip_bytes=syllogism_zip,
+        services.create_submission(user=reviewer, contest=contest, zip_file=syllogism_zip,
                                    data=services.SubmissionData(
                                        task_name="t", metric="classification",
                                        authors=(services.AuthorData("R", "r@example.org"),),
@@ -257,20 +271,34 @@ def test_task_names_are_unique_within_a_contest_ignoring_case(client, contest, c
 
 def test_deadlines_are_shown_anywhere_on_earth(client, contest):
     round_ = contest.rounds.get()
-    round_.closes_at = datetime(2022, 8, 28, 11, 59, tzinfo=dt_timezone.utc)
-    round_.opens_at = datetime(2022, 5, 27, 12, 0, tzinfo=dt_timezone.utc)
+    round_.closes_at = datetime(2022, 8, 28, 11, 59, tzinfo=UTC)
+    round_.opens_at = datetime(2022, 5, 27, 12, 0, tzinfo=UTC)
     round_.save()
     page = client.get(reverse("home")).content.decode()
     assert "<td>2022-05-27 00:00 AoE</td><td>2022-08-27 23:59 AoE</td>" in page
 
 
-def test_no_submission_when_no_round_is_open(client, contest, contestant, syllogism_zip):
-    contest.rounds.update(opens_at=timezone.now() + timedelta(days=2), closes_at=timezone.now() + timedelta(days=9))
+def test_with_no_open_round_the_submit_page_says_when_the_next_opens_instead_of_a_form(
+        client, contest, contestant, syllogism_zip):
+    contest.rounds.update(opens_at=datetime(2030, 5, 27, 12, 0, tzinfo=UTC),
+                          closes_at=datetime(2030, 8, 28, 11, 59, tzinfo=UTC))
+    message = (f"{contest.name} is not accepting submissions now: no round is open. "
+               "Round 1 opens on 2030-05-27 00:00 AoE.")
     client.force_login(contestant)
-    response = submit(client, contest, zip_bytes=syllogism_zip)
+
+    page = client.get(reverse("submission-create", args=[contest.slug]))
+    assert page.status_code == 200
+    assert page.context["message"] == message
+    assert b'id="submission-form"' not in page.content
+
+    response = submit(client, contest, zip_bytes=syllogism_zip)  # a form sent as the round closed
     assert response.status_code == 400
-    assert response.context["form"].non_field_errors() == [
-        f"{contest.name} is not accepting submissions now: no round is open."]
+    assert response.context["form"].non_field_errors() == [message]
+    assert Submission.objects.count() == 0
+
+    contest.rounds.update(opens_at=datetime(2020, 1, 1, tzinfo=UTC), closes_at=datetime(2020, 2, 1, tzinfo=UTC))
+    assert client.get(reverse("submission-create", args=[contest.slug])).context["message"] == (
+        f"{contest.name} is not accepting submissions now: no round is open. No further round is scheduled.")
 
 
 def test_signup_makes_a_contestant(client):
@@ -283,3 +311,29 @@ def test_signup_makes_a_contestant(client):
 
 def test_the_tests_run_on_postgresql():
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_version_saved_is_sent_once_the_version_commits_and_never_for_a_refused_upload(contest_tx, syllogism_zip):
+    from portal.signals import version_saved
+
+    user = factories.contestant()
+    received = []
+
+    def receiver(sender, version, **kwargs):
+        # runs after the commit: another connection's view of the database already has the version
+        received.append((version.number, SubmissionVersion.objects.filter(pk=version.pk).exists()))
+
+    version_saved.connect(receiver, dispatch_uid="test-receiver")
+    try:
+        with pytest.raises(services.UploadRejected):
+            services.create_submission(user=user, contest=contest_tx, zip_file=broken_zip(),
+                                       data=factories.submission_data())
+        assert received == []
+        submission = services.create_submission(user=user, contest=contest_tx, zip_file=syllogism_zip,
+                                                data=factories.submission_data())
+        services.edit_submission(user=user, submission=submission,
+                                 data=factories.submission_data(why_it_matters="Changed."))
+    finally:
+        version_saved.disconnect(dispatch_uid="test-receiver")
+    assert received == [(1, True), (2, True)]

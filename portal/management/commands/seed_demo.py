@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from portal.deadlines import to_aoe
@@ -23,6 +24,11 @@ class Command(BaseCommand):
     help = "Create (once) a demo contest with two rounds and one account per role; prints the logins."
 
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                f"seed_demo makes accounts whose passwords are published ({DEMO_ACCOUNTS[0][2]}, ...), so it "
+                "runs only with DEBUG on, never on a public site. Make real accounts with: python manage.py "
+                "create_account USERNAME --role organizer --email EMAIL")
         # Rounds open at 00:00 and close at 23:59 Anywhere on Earth, as the contest rules state them.
         today = to_aoe(timezone.now()).replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -49,6 +55,6 @@ class Command(BaseCommand):
                 user.is_superuser = role == ORGANIZER
                 user.save()
                 Profile.objects.create(user=user, role=role)
-        self.stdout.write("Demo contest: %s (%s)" % (contest.name, "created" if created else "already there"))
+        self.stdout.write("Demo contest: {} ({})".format(contest.name, "created" if created else "already there"))
         for username, role, password in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:<11} login: {username:<11} password: {password}")

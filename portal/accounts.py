@@ -1,0 +1,170 @@
+"""Accounts: sign-up with an email confirmed by a link, accounts that organizers make, and the
+hooks django-axes calls when it throttles logins.
+
+Only the sign-up page makes an account whose email is unconfirmed (`Profile.email_confirmed` is
+False); every other way of making one (the admin, createsuperuser, seed_demo, create_account, the
+ORM) gives a confirmed account, because an account without that flag set to False is confirmed.
+The confirmation link carries a token from Django's own token generator (the one behind password
+reset), bound to the account's email and confirmation state, so it stops working once used or once
+the email changes, and expires after PASSWORD_RESET_TIMEOUT.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+
+from . import errors
+from .models import Profile
+from .roles import CONTESTANT, ORGANIZER, ROLE_CHOICES
+
+logger = logging.getLogger(__name__)
+
+CONFIRMATION_RESEND_SECONDS = 60
+NOT_SENT_MESSAGE = ("We could not send the confirmation email just now. Ask for a new link on the "
+                    "confirmation page in a few minutes.")
+
+
+class AccountRefused(Exception):
+    """An account cannot be made or changed this way; the message says why and what to do."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class EmailNotSent(Exception):
+    """The mail server did not take the message (logged); the account asks for a new link later."""
+
+
+class EmailConfirmationTokenGenerator(PasswordResetTokenGenerator):
+    key_salt = "portal.accounts.EmailConfirmationTokenGenerator"
+
+    def _make_hash_value(self, user, timestamp) -> str:
+        return f"{user.pk}{user.email}{email_confirmed(user)}{timestamp}"
+
+
+confirmation_tokens = EmailConfirmationTokenGenerator()
+
+
+def email_confirmed(user) -> bool:
+    profile = getattr(user, "profile", None)
+    return profile is None or profile.email_confirmed
+
+
+def _ensure_email_free(email: str, *, username: str | None = None) -> None:
+    other = User.objects.filter(email__iexact=email).exclude(username=username).first()
+    if other is not None:
+        raise AccountRefused(f"Another account already uses {email}; log in to it (or reset its password), "
+                             "or use another address.", field="email")
+
+
+def sign_up(*, username: str, email: str, password: str) -> User:
+    """A contestant account from the sign-up page: its email must be confirmed before it can submit."""
+    try:
+        with transaction.atomic():
+            _ensure_email_free(email)
+            user = User.objects.create_user(username, email, password)
+            Profile.objects.create(user=user, role=CONTESTANT, email_confirmed=False)
+    except IntegrityError:  # the same username was taken between the form's check and the insert
+        raise AccountRefused(f"The username {username} was taken a moment ago; choose another.",
+                             field="username") from None
+    return user
+
+
+def _resend_key(user: User) -> str:
+    return f"portal:confirmation-sent:{user.pk}"
+
+
+def resend_confirmation(*, user: User, request: HttpRequest) -> bool:
+    """Send a new link, unless one went to this account less than CONFIRMATION_RESEND_SECONDS ago
+    (then send nothing and return False)."""
+    if not cache.add(_resend_key(user), True, CONFIRMATION_RESEND_SECONDS):
+        return False
+    send_confirmation(user=user, request=request)
+    return True
+
+
+def send_confirmation(*, user: User, request: HttpRequest) -> None:
+    """Email the account a link that confirms its address; EmailNotSent if the mail server fails."""
+    cache.set(_resend_key(user), True, CONFIRMATION_RESEND_SECONDS)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    link = request.build_absolute_uri(reverse("confirm-email", args=[uid, confirmation_tokens.make_token(user)]))
+    context = {"user": user, "link": link}
+    subject = render_to_string("registration/confirm_email_subject.txt", context).strip()
+    try:
+        send_mail(subject, render_to_string("registration/confirm_email.txt", context), None, [user.email])
+    except (smtplib.SMTPException, OSError) as failure:
+        logger.exception("The confirmation email to %s (account %s) was not sent", user.email, user.pk)
+        cache.delete(_resend_key(user))
+        raise EmailNotSent(str(failure)) from failure
+
+
+def confirm_email(*, uidb64: str, token: str) -> User | None:
+    """Confirm the account's email if the link is valid; None if it is not (or no longer)."""
+    try:
+        user = User.objects.select_related("profile").get(pk=int(urlsafe_base64_decode(uidb64)))
+    except (ValueError, OverflowError, User.DoesNotExist):
+        return None
+    if not confirmation_tokens.check_token(user, token):
+        return None
+    Profile.objects.filter(user=user).update(email_confirmed=True)
+    return user
+
+
+def create_or_update_account(*, username: str, role: str, email: str, password: str) -> tuple[User, bool]:
+    """An account made by an organizer (confirmed); run again, it updates the role, email and password.
+    Returns (user, created)."""
+    if role not in dict(ROLE_CHOICES):
+        raise AccountRefused(f"Unknown role {role!r}; choose one of {', '.join(dict(ROLE_CHOICES))}.")
+    _ensure_email_free(email, username=username)
+    user = User.objects.filter(username=username).first() or User(username=username)
+    user.email = email
+    try:
+        validate_password(password, user)
+    except ValidationError as invalid:
+        raise AccountRefused(" ".join(invalid.messages), field="password") from None
+    user.set_password(password)
+    user.is_staff = user.is_superuser = role == ORGANIZER
+    created = user.pk is None
+    with transaction.atomic():
+        user.save()
+        Profile.objects.update_or_create(user=user, defaults={"role": role, "email_confirmed": True})
+    return user, created
+
+
+def lockout_message() -> str:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return (f"Too many failed logins: this account, or the address you log in from, is locked for "
+            f"{minutes} minutes. Try again later, reset your password, or ask an organizer to unlock it.")
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """What django-axes answers while an account or address is locked (AXES_LOCKOUT_CALLABLE)."""
+    return errors.error_response(request, status=429, detail=lockout_message())
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address for throttling (AXES_CLIENT_IP_CALLABLE): behind TRUSTED_PROXY_COUNT
+    proxies that each append to X-Forwarded-For, the entry the outermost one added."""
+    remote = request.META.get("REMOTE_ADDR")
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    return forwarded[-count] if len(forwarded) >= count else remote

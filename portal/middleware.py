@@ -1,0 +1,76 @@
+"""Middleware for every request, pages and /api/ alike."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+
+from . import errors, uploads
+
+# Exceptions Django itself turns into 400, 403 or 404 answers (through portal.errors' handlers).
+EXPECTED = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
+DISCARD_CHUNK_BYTES = 64 * 1024
+
+
+class ErrorPageMiddleware:
+    """The outermost layer. An unexpected error in a view answers the plain page with a reference
+    (logged with the traceback), whatever DEBUG says; with DEBUG on, errors outside views go through
+    errors.NoTracebackReporter instead of Django's debug page and are answered the same way here.
+    An error answer with no body of its own (405, say) gets the portal's page for its status."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.exception_reporter_class = errors.NoTracebackReporter
+        response = self.get_response(request)
+        if response.status_code < 400 or getattr(response, "portal_error_page", False):
+            return response
+        reference = getattr(request, "error_reference", None)
+        if reference is not None and response.status_code >= 500:
+            return errors.error_response(request, status=response.status_code,
+                                         detail=errors.detail_for(response.status_code), reference=reference)
+        if not response.streaming and not response.content:
+            return errors.error_response(request, status=response.status_code,
+                                         detail=errors.detail_for(response.status_code))
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, UnreadablePostError):
+            return errors.error_response(request, status=400, detail=errors.INTERRUPTED_DETAIL)
+        if isinstance(exception, EXPECTED):
+            return None
+        return errors.unexpected_error_response(request, (type(exception), exception, exception.__traceback__))
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request body over UPLOAD_MAX_REQUEST_BYTES from its Content-Length, before any of
+    it is read into memory or a file. The body is then read in small chunks and dropped, so the
+    client (a browser, the API's users) receives the answer instead of a reset connection."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        size = _content_length(request)
+        if size <= settings.UPLOAD_MAX_REQUEST_BYTES:
+            return self.get_response(request)
+        _discard_body(request)
+        return errors.error_response(request, status=413, detail=uploads.request_too_large_message(size))
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _discard_body(request) -> None:
+    try:
+        while request.read(DISCARD_CHUNK_BYTES):
+            pass
+    except UnreadablePostError:  # the client gave up
+        pass

@@ -1,0 +1,95 @@
+"""`manage.py create_account`: organizers make reviewer and organizer accounts; idempotent."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import sys
+import time
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from portal import accounts
+from tests import factories
+from tests.hardening import live
+
+pytestmark = pytest.mark.django_db
+
+
+def create_account(*args):
+    out = StringIO()
+    call_command("create_account", *args, stdout=out)
+    return out.getvalue().strip()
+
+
+def test_the_password_comes_from_the_environment_and_a_second_run_updates(monkeypatch):
+    monkeypatch.setenv("PORTAL_NEW_PASSWORD", "first-long-password")
+    assert create_account("rita", "--role", "reviewer", "--email", "rita@example.org") == \
+        "Created reviewer account rita <rita@example.org>."
+    rita = User.objects.get(username="rita")
+    assert (rita.profile.role, rita.is_staff, rita.check_password("first-long-password")) == ("reviewer", False, True)
+    assert accounts.email_confirmed(rita)
+
+    monkeypatch.setenv("PORTAL_NEW_PASSWORD", "second-long-password")
+    assert create_account("rita", "--role", "organizer", "--email", "rita@university.example") == \
+        "Updated organizer account rita <rita@university.example>."
+    rita.refresh_from_db()
+    assert (rita.profile.role, rita.email, rita.is_staff, rita.is_superuser) == (
+        "organizer", "rita@university.example", True, True)
+    assert rita.check_password("second-long-password")
+    assert User.objects.filter(username="rita").count() == 1
+
+
+def test_refusals_say_what_to_do(monkeypatch):
+    factories.contestant(username="ada", email="ada@example.org")
+    monkeypatch.setenv("PORTAL_NEW_PASSWORD", "a-long-enough-password")
+    with pytest.raises(CommandError, match=r"^Another account already uses ADA@example.org; "):
+        create_account("bob", "--role", "reviewer", "--email", "ADA@example.org")
+    monkeypatch.setenv("PORTAL_NEW_PASSWORD", "12345")
+    with pytest.raises(CommandError) as weak:
+        create_account("bob", "--role", "reviewer", "--email", "bob@example.org")
+    assert str(weak.value) == ("This password is too short. It must contain at least 8 characters. "
+                               "This password is too common. This password is entirely numeric.")
+    monkeypatch.delenv("PORTAL_NEW_PASSWORD")
+    with pytest.raises(CommandError) as no_terminal:  # pytest's stdin is not a terminal
+        create_account("bob", "--role", "reviewer", "--email", "bob@example.org")
+    assert str(no_terminal.value) == ("Set the password in the PORTAL_NEW_PASSWORD environment variable, or run "
+                                      "this command on a terminal to type it.")
+    assert not User.objects.filter(username="bob").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_terminal_the_password_is_asked_for_twice(tmp_path):
+    env = live.laptop_env(tmp_path / "var", DJANGO_SETTINGS_MODULE="tests.settings",
+                          DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}")
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child runs the command with the pseudo-terminal as its controlling terminal
+        os.chdir(live.ROOT)
+        os.execve(sys.executable, [sys.executable, "manage.py", "create_account", "orla", "--role", "organizer",
+                                   "--email", "orla@example.org"], env)
+    transcript = b""
+    for _ in range(2):
+        transcript += read_until(terminal, b": ")
+        os.write(terminal, b"typed-long-password\n")
+    transcript += read_until(terminal, b"\n", after=b"Created")
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, transcript.decode(errors="replace")
+    assert b"Password: " in transcript and b"Password (again): " in transcript
+    assert b"Created organizer account orla <orla@example.org>." in transcript
+    assert b"typed-long-password" not in transcript  # not echoed
+    assert User.objects.get(username="orla").check_password("typed-long-password")
+
+
+def read_until(fd: int, end: bytes, *, after: bytes = b"", timeout: float = 60) -> bytes:
+    data, deadline = b"", time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        if select.select([fd], [], [], left)[0]:
+            data += os.read(fd, 1024)
+        if data.endswith(end) and after in data:
+            return data
+    raise AssertionError(f"no {end!r} in {data!r}")
