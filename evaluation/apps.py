@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class EvaluationConfig(AppConfig):
     name = "evaluation"
     verbose_name = "Evaluation"
+
+    def ready(self) -> None:
+        from portal import panels
+        from portal.signals import version_saved
+
+        from . import receivers
+
+        version_saved.connect(receivers.evaluate_new_version, dispatch_uid="evaluation.evaluate_new_version")
+        panels.register(receivers.evaluation_panel, order=10)

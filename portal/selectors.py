@@ -47,3 +47,15 @@ def edits_open(*, submission: Submission, now=None) -> bool:
 
 def contests_with_rounds() -> QuerySet[Contest]:
     return Contest.objects.prefetch_related("rounds")
+
+
+def feedback_released(*, round: Round, now=None) -> bool:
+    """Whether the organizers have released this round's feedback (reviews, private-series results)."""
+    now = now or timezone.now()
+    return round.feedback_released_at is not None and round.feedback_released_at <= now
+
+
+def next_round(*, contest: Contest, now=None) -> Round | None:
+    """The next round to open after `now`, if one is scheduled."""
+    now = now or timezone.now()
+    return contest.rounds.filter(opens_at__gt=now).order_by("opens_at").first()

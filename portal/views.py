@@ -9,9 +9,9 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
+from . import accounts, panels, selectors, services
 from .forms import AuthorFormSet, SignupForm, SubmissionForm, author_formset_helper
-from .models import Contest, Profile
+from .models import Contest
 from .roles import CONTESTANT, role_of
 
 
@@ -23,12 +23,48 @@ def home(request):
 def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        Profile.objects.create(user=user, role=CONTESTANT)
-        login(request, user)
-        messages.success(request, f"Welcome, {user.username}. You can now submit a task.")
-        return redirect("submission-list")
+        try:
+            user = accounts.sign_up(username=form.cleaned_data["username"], email=form.cleaned_data["email"],
+                                    password=form.cleaned_data["password1"])
+        except accounts.AccountRefused as refused:
+            form.add_error(refused.field, refused.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            try:
+                accounts.send_confirmation(user=user, request=request)
+            except accounts.EmailNotSent:
+                messages.warning(request, accounts.NOT_SENT_MESSAGE)
+                return redirect("confirmation-status")
+            messages.success(request, f"Welcome, {user.username}. We sent a link to {user.email}: follow it to "
+                                      "confirm your address, then you can submit a task.")
+            return redirect("submission-list")
     return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirmation_status(request):
+    """Says whether the account's email is confirmed; sends a new link on request."""
+    confirmed = accounts.email_confirmed(request.user)
+    if request.method == "POST" and not confirmed:
+        try:
+            sent = accounts.resend_confirmation(user=request.user, request=request)
+        except accounts.EmailNotSent:
+            messages.error(request, accounts.NOT_SENT_MESSAGE)
+        else:
+            if sent:
+                messages.success(request, f"We sent a new link to {request.user.email}.")
+            else:
+                messages.warning(request, "We sent a link less than a minute ago; check your inbox (and spam "
+                                          "folder) before asking for another.")
+        return redirect("confirmation-status")
+    return render(request, "registration/confirmation_status.html", {"confirmed": confirmed})
+
+
+def confirm_email(request, uidb64: str, token: str):
+    user = accounts.confirm_email(uidb64=uidb64, token=token)
+    status = 200 if user is not None else 400
+    return render(request, "registration/email_confirmed.html", {"confirmed_user": user}, status=status)
 
 
 @login_required
@@ -40,9 +76,11 @@ def submission_list(request):
     })
 
 
-def _read_upload(form) -> bytes | None:
-    upload = form.cleaned_data.get("zip_file")
-    return upload.read() if upload else None
+def _refused(request, refused: services.SubmissionRefused, *, status: int = 403):
+    return render(request, "portal/refused.html", {
+        "message": refused.message,
+        "confirm_email": request.user.is_authenticated and not accounts.email_confirmed(request.user),
+    }, status=status)
 
 
 def _render_form(request, *, form, authors, contest, submission=None, report=None, status=200):
@@ -59,14 +97,19 @@ def submission_create(request, contest_slug: str):
     try:
         services.ensure_may_submit(user=request.user)
     except services.SubmissionRefused as refused:
-        return render(request, "portal/refused.html", {"message": refused.message}, status=403)
+        return _refused(request, refused)
+    if request.method == "GET":
+        try:
+            services.ensure_round_open(contest=contest)
+        except services.SubmissionRefused as closed:
+            return _refused(request, closed, status=200)
     form = SubmissionForm(request.POST or None, request.FILES or None)
     authors = AuthorFormSet(request.POST or None, prefix="authors")
     if request.method == "POST" and form.is_valid() and authors.is_valid():
         try:
             submission = services.create_submission(
                 user=request.user, contest=contest, data=form.to_data(authors.authors()),
-                zip_bytes=_read_upload(form))
+                zip_file=form.cleaned_data["zip_file"])
         except services.SubmissionRefused as refused:
             form.add_error(refused.field, refused.message)
         except services.UploadRejected as rejected:
@@ -87,6 +130,7 @@ def submission_detail(request, pk: int):
         "submission": submission, "version": submission.current_version, "versions": versions,
         "edits_open": selectors.edits_open(submission=submission),
         "is_owner": submission.owner_id == request.user.pk,
+        "panels": panels.render_all(request=request, submission=submission),
     })
 
 
@@ -94,6 +138,10 @@ def submission_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def submission_edit(request, pk: int):
     submission = selectors.get_submission_for(user=request.user, pk=pk)
+    try:
+        services.ensure_may_edit(user=request.user, submission=submission)
+    except services.SubmissionRefused as refused:
+        return _refused(request, refused)
     if request.method == "POST":
         form = SubmissionForm(request.POST, request.FILES, zip_required=False)
         authors = AuthorFormSet(request.POST, prefix="authors")
@@ -106,20 +154,18 @@ def submission_edit(request, pk: int):
         try:
             version = services.edit_submission(
                 user=request.user, submission=submission, data=form.to_data(authors.authors()),
-                zip_bytes=_read_upload(form))
+                zip_file=form.cleaned_data["zip_file"])
         except services.SubmissionRefused as refused:
             if refused.field:
                 form.add_error(refused.field, refused.message)
             else:
-                return render(request, "portal/refused.html", {"message": refused.message}, status=403)
+                return _refused(request, refused)
         except services.UploadRejected as rejected:
             return _render_form(request, form=form, authors=authors, contest=submission.contest,
                                 submission=submission, report=rejected.report, status=400)
         else:
             messages.success(request, f"Saved version {version.number} of '{version.task_name}'.")
             return redirect("submission-detail", pk=submission.pk)
-    elif request.method == "GET" and not selectors.edits_open(submission=submission):
-        messages.warning(request, "This submission's round has closed: edits will be refused.")
     status = 400 if request.method == "POST" else 200
     return _render_form(request, form=form, authors=authors, contest=submission.contest,
                         submission=submission, status=status)

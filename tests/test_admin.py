@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from portal.deadlines import format_aoe
@@ -37,8 +39,8 @@ def test_an_organizer_creates_a_contest_with_two_rounds_in_utc(organizer_client)
     assert response.status_code == 302, response.content.decode()[:2000]
     contest = Contest.objects.get(slug="isp-2022")
     assert [(r.number, r.closes_at) for r in contest.rounds.all()] == [
-        (1, datetime(2022, 8, 28, 11, 59, tzinfo=dt_timezone.utc)),
-        (2, datetime(2022, 10, 28, 11, 59, tzinfo=dt_timezone.utc))]
+        (1, datetime(2022, 8, 28, 11, 59, tzinfo=UTC)),
+        (2, datetime(2022, 10, 28, 11, 59, tzinfo=UTC))]
     listing = organizer_client.get(reverse("admin:portal_round_changelist")).content.decode()
     assert "2022-08-27 23:59 AoE" in listing and "2022-10-27 23:59 AoE" in listing
 
@@ -53,11 +55,8 @@ def test_a_round_must_close_after_it_opens(organizer_client, contest):
     assert "A round must close after it opens: set its deadline later than its opening time." in response.content.decode()
 
 
-def test_the_demo_seed_makes_two_rounds_closing_at_2359_aoe_and_three_logins(db):
-    from io import StringIO
-
-    from django.core.management import call_command
-
+def test_the_demo_seed_makes_two_rounds_closing_at_2359_aoe_and_three_logins(db, settings):
+    settings.DEBUG = True
     out = StringIO()
     call_command("seed_demo", stdout=out)
     call_command("seed_demo", stdout=StringIO())  # idempotent
@@ -72,3 +71,15 @@ def test_the_demo_seed_makes_two_rounds_closing_at_2359_aoe_and_three_logins(db)
     for username, role in (("contestant", "contestant"), ("reviewer", "reviewer"), ("organizer", "organizer")):
         user = User.objects.get(username=username)
         assert (user.profile.role, user.check_password(f"{username}-demo-pass")) == (role, True)
+    assert all(user.profile.email_confirmed for user in User.objects.all())
+
+
+def test_the_demo_seed_refuses_to_run_with_debug_off(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError) as refused:
+        call_command("seed_demo", stdout=StringIO())
+    assert str(refused.value) == (
+        "seed_demo makes accounts whose passwords are published (contestant-demo-pass, ...), so it runs only "
+        "with DEBUG on, never on a public site. Make real accounts with: python manage.py create_account "
+        "USERNAME --role organizer --email EMAIL")
+    assert (User.objects.count(), Contest.objects.count()) == (0, 0)

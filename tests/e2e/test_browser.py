@@ -1,9 +1,10 @@
-"""End to end in real Chromium: sign up, submit a valid zip, see it listed; submit a broken zip,
-see the row-level errors."""
+"""End to end in real Chromium: sign up, confirm the email through the link the portal sent, submit
+a valid zip, see it listed; submit a broken zip, see the row-level errors."""
 
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -44,7 +45,7 @@ def fill_submission(page, *, task_name: str, zip_path) -> None:
     page.click("button[type=submit]:has-text('Submit')")
 
 
-def test_sign_up_submit_and_see_errors(live_server, contest_tx, page, tmp_path):
+def test_sign_up_submit_and_see_errors(live_server, contest_tx, page, tmp_path, mailoutbox):
     # The contest is made before the browser starts: Playwright's sync API runs the test body in a
     # greenlet, where the ORM would open a second connection that outlives the test.
     contest = contest_tx
@@ -63,6 +64,16 @@ def test_sign_up_submit_and_see_errors(live_server, contest_tx, page, tmp_path):
     page.fill("#id_password2", "a-long-test-password")
     page.click("button[type=submit]")
     expect(page.locator("#whoami")).to_have_text("alice (contestant)")
+
+    # Submitting waits for the email address to be confirmed through the link the portal sent.
+    page.goto(f"{live_server.url}/contests/{contest.slug}/submit/")
+    expect(page.locator("#refusal")).to_contain_text("Confirm your email address before submitting")
+    assert [m.to for m in mailoutbox] == [["alice@example.org"]]
+    link = re.search(r"http://\S+/accounts/confirm-email/\S+", mailoutbox[0].body).group(0)
+    assert link.startswith(live_server.url)
+    page.goto(link)
+    expect(page.locator("#confirmation-result")).to_have_text(
+        "Thank you: alice@example.org is confirmed. You can now submit tasks.")
 
     page.goto(f"{live_server.url}/contests/{contest.slug}/submit/")
     fill_submission(page, task_name="syllogism-e2e", zip_path=good)

@@ -1,0 +1,156 @@
+"""The evaluation's REST endpoints, included under /api/ by portal/urls.py. The same selectors as the
+pages decide what each user sees."""
+
+from __future__ import annotations
+
+from django.urls import path, reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal import selectors as portal_selectors
+
+from . import selectors
+
+
+def _trend(trend) -> dict | None:
+    return trend.as_dict() if trend else None
+
+
+def _series_rows(request, submission, file_results, *, with_csv: bool) -> list[dict]:
+    rows = []
+    for row in file_results.series:
+        models = []
+        for point in row.points:
+            entry = point.as_dict()
+            if with_csv:
+                entry["csv"] = request.build_absolute_uri(reverse(
+                    "evaluation-example-csv", args=[submission.pk, file_results.sha256, point.model.name]))
+            models.append(entry)
+        rows.append({"series": row.series.name, "visibility": row.series.visibility, "models": models,
+                     "trend": _trend(row.trend)})
+    return rows
+
+
+def results_payload(request, submission, results: selectors.SubmissionResults) -> dict:
+    """The results JSON: per file, per series, per model; plus the whole task and the verdict."""
+    files = [{"name": f.name, "kind": f.kind, "index": f.index, "rows": f.rows, "sha256": f.sha256,
+              "shots": f.shots, "source": f.source,
+              "series": _series_rows(request, submission, f, with_csv=True)} for f in results.files]
+    verdict = results.verdict
+    return {
+        "metric": results.metric, "version": results.version.number, "files": files,
+        "task": {"rows": results.task.rows, "series": _series_rows(request, submission, results.task, with_csv=False)}
+        if results.task else None,
+        "verdict": {"inverse_series": verdict.inverse, "strictly_inverse_series": verdict.strictly_inverse,
+                    "series_with_trend": verdict.series_with_trend, "eligible": verdict.eligible,
+                    "eligibility_reason": verdict.eligibility_reason,
+                    "overridden": verdict.override is not None},
+    }
+
+
+class ModelResultSerializer(serializers.Serializer):
+    model = serializers.CharField(help_text="The model's registered name.")
+    params = serializers.IntegerField(allow_null=True)
+    n = serializers.IntegerField(help_text="Examples scored.")
+    mean = serializers.FloatField(allow_null=True)
+    sem = serializers.FloatField(allow_null=True, help_text="Standard error of the mean over examples.")
+    accuracy = serializers.FloatField(allow_null=True)
+    class_mass = serializers.FloatField(allow_null=True)
+    baseline = serializers.FloatField(allow_null=True)
+    csv = serializers.URLField(required=False, help_text="The per-example results (line, value, correct, ...).")
+
+
+class TrendSerializer(serializers.Serializer):
+    label = serializers.ChoiceField(choices=["inverse", "standard", "flat", "U-shaped", "inverted-U"])
+    slope = serializers.FloatField(help_text="Change of the mean per tenfold increase in size.")
+    slope_ci = serializers.ListField(child=serializers.FloatField(), help_text="Bootstrap 95% interval.")
+    spearman = serializers.FloatField(allow_null=True)
+    monotonic = serializers.BooleanField()
+
+
+class SeriesResultSerializer(serializers.Serializer):
+    series = serializers.CharField()
+    visibility = serializers.CharField()
+    models = ModelResultSerializer(many=True)
+    trend = TrendSerializer(allow_null=True)
+
+
+class FileResultSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    kind = serializers.CharField(help_text="main, part or control")
+    index = serializers.IntegerField(allow_null=True)
+    rows = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    shots = serializers.IntegerField(help_text="k of a few-shot variant; 0 for the file as uploaded.")
+    source = serializers.CharField(allow_null=True, help_text="The file a few-shot variant was made from.")
+    series = SeriesResultSerializer(many=True)
+
+
+class TaskResultSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    series = SeriesResultSerializer(many=True)
+
+
+class VerdictSerializer(serializers.Serializer):
+    inverse_series = serializers.ListField(child=serializers.CharField())
+    strictly_inverse_series = serializers.ListField(child=serializers.CharField())
+    series_with_trend = serializers.IntegerField()
+    eligible = serializers.BooleanField(allow_null=True)
+    eligibility_reason = serializers.CharField()
+    overridden = serializers.BooleanField()
+
+
+class ResultsSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    version = serializers.IntegerField()
+    files = FileResultSerializer(many=True)
+    task = TaskResultSerializer(allow_null=True, help_text="Every non-control file pooled (the task's parts).")
+    verdict = VerdictSerializer()
+
+
+class SubmissionResults(APIView):
+    """GET /api/submissions/<id>/results/: the current version's results on the series you may see."""
+
+    @extend_schema(responses=ResultsSerializer)
+    def get(self, request, pk: int):
+        submission = portal_selectors.get_submission_for(user=request.user, pk=pk)
+        return Response(results_payload(request, submission, selectors.results_for(user=request.user,
+                                                                                   submission=submission)))
+
+
+class ModelSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    params = serializers.IntegerField(allow_null=True)
+    flops = serializers.FloatField(allow_null=True)
+    enabled = serializers.BooleanField()
+
+
+class SeriesSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    visibility = serializers.CharField()
+    x_axis = serializers.CharField()
+    enabled = serializers.BooleanField()
+    models = ModelSerializer(many=True, source="models.all")
+
+
+class SeriesList(APIView):
+    """GET /api/series/: the model series (contestants see only the public ones)."""
+
+    serializer_class = SeriesSerializer
+
+    def get(self, request):
+        return Response(SeriesSerializer(selectors.series_listed_to(request.user), many=True).data)
+
+
+def evaluation_field(request, submission) -> dict:
+    """The `evaluation` of GET /api/submissions/<id>/: {"status", "done", "total"}."""
+    series = selectors.visible_series(user=request.user, submission=submission)
+    return selectors.evaluation_status(selectors.progress_of(version=submission.current_version, series=series))
+
+
+urlpatterns = [
+    path("submissions/<int:pk>/results/", SubmissionResults.as_view(), name="api-submission-results"),
+    path("series/", SeriesList.as_view(), name="api-series"),
+]

@@ -1,0 +1,330 @@
+"""What each user may read of the evaluation: series, runs, results, trends, verdicts.
+
+One rule decides which series' results a user sees for a submission (`visible_series`); every page,
+JSON response and download asks it. The review side, which decides on its own who may read a
+submission, reads results through `results_of` with the series it may show.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+
+from evaluation.engine.metrics import get_metric
+from evaluation.engine.trends import Trend, trend
+from portal.models import Submission, SubmissionVersion
+from portal.roles import CONTESTANT, ORGANIZER, role_of
+from portal.selectors import feedback_released
+
+from .models import EligibilityOverride, FewShotRequest, LanguageModel, ModelSeries, Result, Run
+
+TASK = "task"  # the pseudo-file that pools every non-control file of a task (its parts)
+
+
+# --- visibility --------------------------------------------------------------------------------
+
+
+def visible_series(*, user, submission: Submission) -> list[ModelSeries]:
+    """The series whose results this user may see for this submission (which they may already see).
+
+    Organizers see every series. The owner sees the public series, and the private ones once the
+    organizers have released the feedback of the submission's round. Anyone else sees none here.
+    """
+    role = role_of(user)
+    series = ModelSeries.objects.all()
+    if role == ORGANIZER:
+        return list(series)
+    if role == CONTESTANT and submission.owner_id == user.pk:
+        if feedback_released(round=submission.round):
+            return list(series)
+        return list(series.filter(visibility=ModelSeries.PUBLIC))
+    return []
+
+
+def series_listed_to(user) -> QuerySet[ModelSeries]:
+    """The series a user may know exist (GET /api/series/): organizers all, everyone else the public ones."""
+    series = ModelSeries.objects.prefetch_related("models")
+    if role_of(user) == ORGANIZER:
+        return series
+    return series.filter(visibility=ModelSeries.PUBLIC)
+
+
+def runs_for_organizers() -> QuerySet[Run]:
+    return Run.objects.select_related("model__series", "version__submission__contest")
+
+
+# --- results ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ModelPoint:
+    """One model's numbers on one file."""
+
+    model: LanguageModel
+    result: Result
+
+    @property
+    def size(self) -> float | None:
+        return self.model.size
+
+    def as_dict(self) -> dict:
+        r = self.result
+        return {"model": self.model.name, "params": self.model.params, "n": r.n, "mean": r.mean, "sem": r.sem,
+                "accuracy": r.accuracy, "class_mass": r.class_mass, "baseline": r.baseline}
+
+
+@dataclass
+class SeriesResults:
+    series: ModelSeries
+    points: list[ModelPoint]
+    trend: Trend | None
+
+
+@dataclass
+class FileResults:
+    name: str
+    kind: str
+    index: int | None
+    rows: int
+    sha256: str
+    shots: int = 0
+    source: str | None = None
+    series: list[SeriesResults] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return "whole task" if self.kind == TASK else self.name
+
+
+@dataclass
+class Verdict:
+    """The rubric's hints: how many series scale inversely (generality), which strictly (strength),
+    and the rules' evaluation eligibility (no standard scaling on the public series)."""
+
+    inverse: list[str]
+    strictly_inverse: list[str]
+    series_with_trend: int
+    eligible: bool | None  # None while no public series has a trend yet
+    eligibility_reason: str
+    override: EligibilityOverride | None = None
+
+
+@dataclass
+class SubmissionResults:
+    version: SubmissionVersion
+    metric: str
+    files: list[FileResults]
+    task: FileResults | None
+    verdict: Verdict
+
+
+def _version_files(version: SubmissionVersion, runs: Sequence[Run]) -> list[dict]:
+    """The zip's files, then the few-shot variants that some run scored, each once."""
+    files = [dict(f, shots=0, source=None) for f in version.files]
+    seen = {f["sha256"] for f in files}
+    for run in runs:
+        for f in run.files:
+            if f.get("shots") and f["sha256"] not in seen:
+                seen.add(f["sha256"])
+                files.append(f)
+    return files
+
+
+def _results_by_key(runs: Sequence[Run], shas: set[str], metric: str) -> dict[tuple[str, str], Result]:
+    identities = {run.model_identity for run in runs if run.status == Run.DONE and run.model_identity}
+    rows = Result.objects.filter(model_identity__in=identities, file_sha256__in=shas, metric=metric).defer("examples")
+    return {(r.model_identity, r.file_sha256): r for r in rows}
+
+
+def _points(sha: str, runs: Sequence[Run], results: dict) -> list[ModelPoint]:
+    points = [ModelPoint(run.model, results[(run.model_identity, sha)]) for run in runs
+              if (run.model_identity, sha) in results]
+    return sorted(points, key=lambda p: (p.size is None, p.size or 0, p.model.position))
+
+
+def _cached_trend(metric: str, shas: Sequence[str], points: Sequence[ModelPoint]) -> Trend | None:
+    """The trend of a series over some files' pooled examples; computed once per exact input."""
+    sized = [p for p in points if p.size]
+    if len(sized) < 2:
+        return None
+    key = "trend:" + hashlib.sha256(json.dumps(
+        [metric, list(shas), [[p.result.model_identity, p.size] for p in sized]]).encode()).hexdigest()
+    hit = cache.get(key)
+    if hit is not None:
+        return Trend(**hit) if hit else None
+    values = _pooled_values(metric, shas, [p.result.model_identity for p in sized])
+    means = [sum(v) / len(v) if v else math.nan for v in values]
+    computed = None
+    if values and all(v and None not in v and len(v) == len(values[0]) for v in values):
+        computed = trend([p.size for p in sized], values, worse=get_metric(metric).worse_direction(means))
+    cache.set(key, dataclasses.asdict(computed) if computed else {}, timeout=None)
+    return computed
+
+
+def _pooled_values(metric: str, shas: Sequence[str], identities: Sequence[str]) -> list[list[float]]:
+    rows = Result.objects.filter(metric=metric, file_sha256__in=shas, model_identity__in=identities)
+    by_key = {(r.model_identity, r.file_sha256): r.examples["value"] for r in rows.only(
+        "model_identity", "file_sha256", "examples")}
+    return [[v for sha in shas for v in by_key.get((identity, sha), [])] for identity in identities]
+
+
+def _series_results(series_list, runs_by_series, shas, results, metric) -> list[SeriesResults]:
+    out = []
+    for series in series_list:
+        runs = runs_by_series.get(series.pk, [])
+        points = _pooled_points(shas, runs, results)
+        out.append(SeriesResults(series, points, _cached_trend(metric, shas, points)))
+    return out
+
+
+def _pooled_points(shas: Sequence[str], runs: Sequence[Run], results: dict) -> list[ModelPoint]:
+    """Per model: its result if it scored one file, or a pooled mean over every file it scored."""
+    if len(shas) == 1:
+        return _points(shas[0], runs, results)
+    points = []
+    for run in runs:
+        parts = [results.get((run.model_identity, sha)) for sha in shas]
+        if all(parts):
+            points.append(ModelPoint(run.model, _pool(parts)))
+    return sorted(points, key=lambda p: (p.size is None, p.size or 0, p.model.position))
+
+
+def _pool(parts: Sequence[Result]) -> Result:
+    """A Result-shaped summary of several files' examples together (means weighted by rows)."""
+    n = sum(r.n for r in parts)
+
+    def weighted(attr):
+        values = [getattr(r, attr) for r in parts]
+        return None if any(v is None for v in values) else sum(v * r.n for v, r in zip(values, parts)) / n
+
+    sem = math.sqrt(sum((r.sem or 0.0) ** 2 * r.n ** 2 for r in parts)) / n if n else None
+    return Result(model_identity=parts[0].model_identity, file_sha256="", metric=parts[0].metric, n=n,
+                  mean=weighted("mean"), sem=sem, accuracy=weighted("accuracy"), class_mass=weighted("class_mass"),
+                  baseline=weighted("baseline"), baseline_accuracy=weighted("baseline_accuracy"))
+
+
+def _verdict(task: FileResults | None, override: EligibilityOverride | None) -> Verdict:
+    rows = task.series if task else []
+    with_trend = [s for s in rows if s.trend]
+    inverse = [s.series.name for s in with_trend if s.trend.label == "inverse"]
+    strictly = [s.series.name for s in with_trend if s.trend.label == "inverse" and s.trend.monotonic]
+    public = [s for s in with_trend if not s.series.is_private]
+    standard = [s.series.name for s in public if s.trend.label == "standard"]
+    if override is not None:
+        eligible, reason = override.eligible, f"Decided by the organizers: {override.reason}"
+    elif not public:
+        eligible, reason = None, "Not known yet: no public series has results on two or more models."
+    elif standard:
+        eligible, reason = False, f"Standard scaling on {', '.join(standard)}: the rules require that the plot does not show a standard scaling law."
+    else:
+        eligible, reason = True, "No public series shows standard scaling."
+    return Verdict(inverse=inverse, strictly_inverse=strictly, series_with_trend=len(with_trend),
+                   eligible=eligible, eligibility_reason=reason, override=override)
+
+
+def results_of(*, version: SubmissionVersion, series: Sequence[ModelSeries]) -> SubmissionResults:
+    """Every file's results on `series` (the caller has decided the reader may see them)."""
+    ids = [s.pk for s in series]
+    runs = list(Run.objects.filter(version=version, model__series_id__in=ids).select_related("model__series"))
+    files = _version_files(version, runs)
+    results = _results_by_key(runs, {f["sha256"] for f in files}, version.metric)
+    runs_by_series: dict[int, list[Run]] = {}
+    for run in runs:
+        runs_by_series.setdefault(run.model.series_id, []).append(run)
+    out = []
+    for f in files:
+        row = FileResults(f["name"], f["kind"], f["index"], f["rows"], f["sha256"], f.get("shots", 0), f.get("source"))
+        row.series = _series_results(series, runs_by_series, [f["sha256"]], results, version.metric)
+        out.append(row)
+    task = _task_results(version, files, series, runs_by_series, results)
+    override = EligibilityOverride.objects.filter(submission_id=version.submission_id).first()
+    return SubmissionResults(version=version, metric=version.metric, files=out, task=task,
+                             verdict=_verdict(task, override))
+
+
+def _task_results(version, files, series, runs_by_series, results) -> FileResults | None:
+    task_files = [f for f in files if f["kind"] != "control" and not f.get("shots")]
+    if not task_files:
+        return None
+    shas = [f["sha256"] for f in task_files]
+    row = FileResults(name="", kind=TASK, index=None, rows=sum(f["rows"] for f in task_files), sha256="")
+    row.series = _series_results(series, runs_by_series, shas, results, version.metric)
+    return row
+
+
+def results_for(*, user, submission: Submission) -> SubmissionResults:
+    """The current version's results on the series this user may see."""
+    return results_of(version=submission.current_version, series=visible_series(user=user, submission=submission))
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+@dataclass
+class RunProgress:
+    run: Run
+
+    @property
+    def fraction(self) -> float:
+        if self.run.status == Run.DONE:
+            return 1.0
+        return self.run.done_examples / self.run.total_examples if self.run.total_examples else 0.0
+
+    def as_dict(self, *, for_organizer: bool) -> dict:
+        from .jobs import CONTESTANT_FAILURE
+
+        run = self.run
+        message = ""
+        if run.status == Run.FAILED:
+            message = run.error if for_organizer else CONTESTANT_FAILURE
+        return {"series": run.model.series.name, "model": run.model.name, "status": run.status,
+                "done": run.total_examples if run.status == Run.DONE else run.done_examples,
+                "total": run.total_examples, "message": message, "file_errors": run.file_errors}
+
+
+def progress_of(*, version: SubmissionVersion, series: Sequence[ModelSeries]) -> list[RunProgress]:
+    runs = (Run.objects.filter(version=version, model__series__in=series)
+            .select_related("model__series").order_by("model__series__position", "model__position"))
+    return [RunProgress(run) for run in runs]
+
+
+def evaluation_status(progress: Sequence[RunProgress]) -> dict:
+    """{"status": queued|running|done|failed, "done", "total"} over the runs (the API's `evaluation`)."""
+    statuses = {p.run.status for p in progress if p.run.status != Run.CANCELLED}
+    if not statuses:
+        status = "queued"
+    elif statuses <= {Run.DONE, Run.FAILED}:
+        status = Run.FAILED if Run.FAILED in statuses else Run.DONE
+    elif statuses == {Run.QUEUED}:
+        status = "queued"
+    else:
+        status = "running"
+    live = [p for p in progress if p.run.status != Run.CANCELLED]
+    return {"status": status, "done": sum(p.as_dict(for_organizer=False)["done"] for p in live),
+            "total": sum(p.run.total_examples for p in live)}
+
+
+def few_shot_requests(*, submission: Submission) -> list[int]:
+    return list(FewShotRequest.objects.filter(submission=submission).values_list("k", flat=True))
+
+
+def example_result(*, version: SubmissionVersion, series: Sequence[ModelSeries], sha256: str,
+                   model_name: str) -> tuple[str, Result] | None:
+    """(file name, result with its per-example columns) of one model on one file of the version, if
+    the model's series is among `series`; None otherwise."""
+    run = (Run.objects.filter(version=version, model__name=model_name, model__series__in=series, status=Run.DONE)
+           .select_related("model").first())
+    if run is None:
+        return None
+    names = {f["sha256"]: f["name"] for f in _version_files(version, [run])}
+    if sha256 not in names:
+        return None
+    result = Result.objects.filter(model_identity=run.model_identity, file_sha256=sha256, metric=version.metric).first()
+    return (names[sha256], result) if result else None

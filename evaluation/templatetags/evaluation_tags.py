@@ -1,0 +1,41 @@
+"""Number formats of the results tables."""
+
+from __future__ import annotations
+
+import math
+
+from django import template
+
+from evaluation.plots import Z95
+
+register = template.Library()
+
+
+@register.filter
+def num(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.4f}"
+
+
+@register.filter
+def ci95(sem) -> str:
+    return "—" if sem is None else f"{Z95 * sem:.4f}"
+
+
+@register.filter
+def size(value) -> str:
+    """1.5B, 355M, 70M; FLOPs as 3.1e+21."""
+    if not value:
+        return "—"
+    if value >= 1e15:
+        return f"{value:.2g}"
+    for unit, step in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if value >= step:
+            return f"{value / step:.3g}{unit}"
+    return str(int(value))
+
+
+@register.simple_tag
+def percent(done, total) -> str:
+    return "0" if not total else f"{min(100.0, 100.0 * done / total):.1f}"

@@ -1,0 +1,185 @@
+"""Evaluation pages: the submission page's panel, its live progress, per-example downloads, and
+the organizers' runs page. Thin: services decide, selectors say who sees what."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import PurePath
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from evaluation.engine.trends import RULE
+from portal import selectors as portal_selectors
+from portal.models import Round
+from portal.roles import ORGANIZER, role_of
+
+from . import plots, selectors, services
+from .models import Result, Run
+
+
+def render_panel(request, submission) -> str | None:
+    """The evaluation section of the submission page (portal.panels)."""
+    series = selectors.visible_series(user=request.user, submission=submission)
+    if not series or submission.current_version is None:
+        return None
+    results = selectors.results_of(version=submission.current_version, series=series)
+    progress = selectors.progress_of(version=submission.current_version, series=series)
+    is_organizer = role_of(request.user) == ORGANIZER
+    files = [_file_view(f, results.metric, submission) for f in results.files]
+    return render_to_string("evaluation/_panel.html", {
+        "submission": submission, "results": results, "files": files,
+        "task": _file_view(results.task, results.metric, submission) if results.task else None,
+        "progress": [p.as_dict(for_organizer=is_organizer) for p in progress],
+        "unfinished": any(p.run.status in (Run.QUEUED, Run.RUNNING) for p in progress),
+        "rule": RULE, "is_organizer": is_organizer,
+        "may_request_shots": (submission.owner_id == request.user.pk or is_organizer)
+        and submission.current_version.shot_setting == "zero-shot",
+        "shots": selectors.few_shot_requests(submission=submission),
+    }, request=request)
+
+
+def _file_view(file_results, metric: str, submission) -> dict:
+    return {"file": file_results,
+            "figures": [f for f in (plots.metric_figure(file_results, metric=metric),
+                                    plots.accuracy_figure(file_results, metric=metric)) if f],
+            "submission": submission}
+
+
+@login_required
+def progress(request, pk: int):
+    """Live progress of the current version's runs, polled by the submission page."""
+    submission = portal_selectors.get_submission_for(user=request.user, pk=pk)
+    series = selectors.visible_series(user=request.user, submission=submission)
+    runs = selectors.progress_of(version=submission.current_version, series=series)
+    is_organizer = role_of(request.user) == ORGANIZER
+    return JsonResponse({"evaluation": selectors.evaluation_status(runs),
+                         "runs": [p.as_dict(for_organizer=is_organizer) for p in runs]})
+
+
+def example_rows(result: Result) -> str:
+    """The per-example CSV: line, value, correct, predicted, total_logprob (as evaluate_submission writes)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    columns = ["line", "value", "correct", "predicted", "total_logprob"]
+    writer.writerow(columns)
+    for row in zip(*(result.examples[c] for c in columns)):
+        writer.writerow(["" if v is None else ("true" if v is True else "false" if v is False else
+                                               repr(v) if isinstance(v, float) else v) for v in row])
+    return out.getvalue()
+
+
+@login_required
+def example_csv(request, pk: int, sha256: str, model_name: str):
+    """One model's per-example results on one file of the current version, if its series is visible."""
+    submission = portal_selectors.get_submission_for(user=request.user, pk=pk)
+    series = selectors.visible_series(user=request.user, submission=submission)
+    found = selectors.example_result(version=submission.current_version, series=series, sha256=sha256,
+                                     model_name=model_name)
+    if found is None:
+        raise Http404("No such result.")
+    file_name, result = found
+    response = HttpResponse(example_rows(result), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{PurePath(file_name).stem}__{model_name}.csv"'
+    return response
+
+
+class FewShotForm(forms.Form):
+    k = forms.IntegerField(min_value=1, max_value=services.MAX_SHOTS, label="k (examples per prompt)")
+
+
+@login_required
+@require_POST
+def request_few_shot(request, pk: int):
+    submission = portal_selectors.get_submission_for(user=request.user, pk=pk)
+    form = FewShotForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Give k as a whole number from 1 to {services.MAX_SHOTS}.")
+        return redirect("submission-detail", pk=pk)
+    try:
+        services.request_few_shot(user=request.user, submission=submission, k=form.cleaned_data["k"])
+    except services.EvaluationRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"{form.cleaned_data['k']}-shot variants requested; they are scored next.")
+    return redirect("submission-detail", pk=pk)
+
+
+def _organizer_only(request) -> None:
+    if role_of(request.user) != ORGANIZER:
+        raise Http404("No such page.")
+
+
+@login_required
+@require_POST
+def override_eligibility(request, pk: int):
+    _organizer_only(request)
+    submission = portal_selectors.get_submission_for(user=request.user, pk=pk)
+    try:
+        if request.POST.get("decision") == "clear":
+            services.clear_eligibility_override(submission=submission, by=request.user)
+        else:
+            services.override_eligibility(submission=submission, eligible=request.POST.get("decision") == "eligible",
+                                          reason=request.POST.get("reason", ""), by=request.user)
+    except services.EvaluationRefused as refused:
+        messages.error(request, refused.message)
+    return redirect("submission-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def start_private(request, pk: int):
+    _organizer_only(request)
+    submission = portal_selectors.get_submission_for(user=request.user, pk=pk)
+    runs = services.start_private_evaluation(submission=submission, by=request.user)
+    messages.success(request, f"Started {len(runs)} run(s) on the private series.")
+    return redirect("submission-detail", pk=pk)
+
+
+@login_required
+def runs_page(request):
+    """Every run, newest first, with its status, queue, attempts and error; retry and cancel."""
+    _organizer_only(request)
+    runs = selectors.runs_for_organizers()
+    status = request.GET.get("status", "")
+    if status:
+        runs = runs.filter(status=status)
+    return render(request, "evaluation/runs.html", {
+        "runs": runs[:500], "status": status, "statuses": Run.STATUS_CHOICES,
+        "rounds": Round.objects.select_related("contest", "private_evaluation"),
+    })
+
+
+@login_required
+@require_POST
+def run_action(request, run_id: int, action: str):
+    _organizer_only(request)
+    run = get_object_or_404(Run, pk=run_id)
+    try:
+        if action == "retry":
+            services.retry_run(run=run, by=request.user)
+        elif action == "cancel":
+            services.cancel_run(run=run, by=request.user)
+        else:
+            raise Http404("No such action.")
+    except services.EvaluationRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"Run {run.pk}: {action} done.")
+    return redirect("evaluation-runs")
+
+
+@login_required
+@require_POST
+def start_private_round(request, round_id: int):
+    _organizer_only(request)
+    round = get_object_or_404(Round, pk=round_id)
+    runs = services.start_private_evaluation_for_round(round=round, by=request.user)
+    messages.success(request, f"{round.contest} {round}: started {len(runs)} run(s) on the private series.")
+    return redirect("evaluation-runs")

@@ -1,0 +1,105 @@
+"""Private series are the rules' held-out models: until the organizers release the round's
+feedback, the owner sees neither their names nor their results, on any page, JSON or download."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from evaluation.models import Run
+from evaluation.services import start_private_evaluation
+from tests import factories
+from tests.evaluation.conftest import submit
+from tests.evaluation.test_jobs import all_finished, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PRIVATE_NAMES = ("held-out", "held-1", "held-2")
+
+
+@pytest.fixture
+def evaluated(contest_tx, tiny_series, worker):
+    """A submission scored on the public and (started by an organizer) the private series."""
+    submission = submit(contest=contest_tx, task_name="syllo")
+    start_private_evaluation(submission=submission, by=factories.organizer())
+    wait_for(lambda: all_finished(submission.current_version))
+    assert Run.objects.filter(status="done").count() == 5
+    return submission
+
+
+def responses(client, submission) -> dict[str, object]:
+    sha = submission.current_version.files[0]["sha256"]
+    return {
+        "page": client.get(reverse("submission-detail", args=[submission.pk])),
+        "results": client.get(f"/api/submissions/{submission.pk}/results/"),
+        "progress": client.get(reverse("evaluation-progress", args=[submission.pk])),
+        "public csv": client.get(reverse("evaluation-example-csv", args=[submission.pk, sha, "tiny-1"])),
+        "private csv": client.get(reverse("evaluation-example-csv", args=[submission.pk, sha, "held-1"])),
+        "series": client.get("/api/series/"),
+    }
+
+
+def mentions_private(response) -> bool:
+    text = response.content.decode()
+    return any(name in text for name in PRIVATE_NAMES)
+
+
+def test_the_owner_sees_private_results_only_after_the_feedback_release(evaluated, client):
+    client.force_login(evaluated.owner)
+    before = responses(client, evaluated)
+    assert {k: r.status_code for k, r in before.items()} == {
+        "page": 200, "results": 200, "progress": 200, "public csv": 200, "private csv": 404, "series": 200}
+    assert {k: mentions_private(r) for k, r in before.items()} == dict.fromkeys(before, False)
+    assert [s["series"] for s in before["results"].json()["files"][0]["series"]] == ["tiny"]
+    assert before["progress"].json()["evaluation"] == {"status": "done", "done": 900, "total": 900}
+
+    evaluated.round.feedback_released_at = timezone.now() - timedelta(minutes=1)
+    evaluated.round.save()
+    after = responses(client, evaluated)
+    assert {k: r.status_code for k, r in after.items()} == dict.fromkeys(after, 200)
+    assert [s["series"] for s in after["results"].json()["files"][0]["series"]] == ["tiny", "held-out"]
+    assert [m["model"] for m in after["results"].json()["files"][0]["series"][1]["models"]] == ["held-1", "held-2"]
+    assert all(mentions_private(after[k]) for k in ("page", "results", "progress"))
+    assert after["private csv"].content.decode().splitlines()[0] == "line,value,correct,predicted,total_logprob"
+    assert not mentions_private(after["series"])  # the list of series stays public-only for contestants
+
+
+def test_a_release_planned_for_later_still_hides_them(evaluated, client):
+    evaluated.round.feedback_released_at = timezone.now() + timedelta(days=1)
+    evaluated.round.save()
+    client.force_login(evaluated.owner)
+    assert not any(mentions_private(r) for r in responses(client, evaluated).values())
+
+
+def test_another_contestant_never_sees_anything_of_it(evaluated, client):
+    client.force_login(factories.contestant())
+    for released in (None, timezone.now() - timedelta(minutes=1)):
+        evaluated.round.feedback_released_at = released
+        evaluated.round.save()
+        got = responses(client, evaluated)
+        assert {k: r.status_code for k, r in got.items()} == {
+            "page": 404, "results": 404, "progress": 404, "public csv": 404, "private csv": 404, "series": 200}
+        assert not any(mentions_private(r) for r in got.values())
+        assert "syllo" not in got["results"].content.decode()
+
+
+def test_organizers_see_every_series_at_any_time(evaluated, client):
+    client.force_login(factories.organizer())
+    got = responses(client, evaluated)
+    assert {k: r.status_code for k, r in got.items()} == dict.fromkeys(got, 200)
+    assert [s["name"] for s in got["series"].json()] == ["tiny", "held-out"]
+    assert all(mentions_private(got[k]) for k in ("page", "results", "progress", "series"))
+
+
+def test_only_organizers_reach_the_runs_page_and_its_actions(evaluated, client):
+    run = Run.objects.filter(model__name="held-1").get()
+    client.force_login(evaluated.owner)
+    assert client.get(reverse("evaluation-runs")).status_code == 404
+    assert client.post(reverse("evaluation-run-action", args=[run.pk, "retry"])).status_code == 404
+    client.force_login(factories.organizer())
+    page = client.get(reverse("evaluation-runs")).content.decode()
+    assert page.count('<tr data-run="') == 5
+    assert client.post(reverse("evaluation-run-action", args=[run.pk, "retry"])).status_code == 302
+    assert Run.objects.get(pk=run.pk).status in ("queued", "running", "done")
