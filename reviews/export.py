@@ -1,0 +1,140 @@
+"""The organizers' exports: the benchmark of Accepted Tasks (one zip), and CSVs of reviews and awards.
+
+Everything is read through selectors (accepted_submissions, shown_reviews as the organizer who
+exports sees them), so an export holds nothing its reader could not see on the pages.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import zipfile
+from typing import BinaryIO
+
+from django.template.loader import render_to_string
+
+from evaluation.engine.taskfile import read_task_csv
+from portal.models import Contest, Submission, SubmissionVersion
+
+from . import selectors, taskzip
+from .models import Award
+
+DESCRIPTION_FIELDS = ("what_it_tests", "correct_behaviour", "why_it_matters", "data_generation", "dataset_sources",
+                      "generation_code_url", "has_control_data", "persists_few_shot", "persists_finetuning",
+                      "persists_rlhf")
+
+
+class ExportFailed(Exception):
+    """A stored task could not be read back; the message names it."""
+
+
+def _jsonl(version: SubmissionVersion, files: list[tuple[dict, bytes]], round_number: int) -> bytes:
+    """One JSON object per example of the non-control files: the fields the metric evaluates (the typed
+    example's, as the engine reads them), "part" (the N of a PART<N> file, null for a task in one file)
+    and "round"."""
+    lines = []
+    for file, data in files:
+        if file["kind"] == "control":
+            continue
+        task_file, errors, _ = read_task_csv(file["name"], data, metric=version.metric, kind=file["kind"],
+                                             index=file["index"])
+        if task_file is None or errors:
+            raise ExportFailed(f"{file['name']} of {version.task_name} no longer reads as a valid file.")
+        for example in task_file.examples:
+            record = {f.name: (list(value) if isinstance(value := getattr(example, f.name), tuple) else value)
+                      for f in dataclasses.fields(example) if f.name != "line"}
+            record.update(part=file["index"] if file["kind"] == "part" else None, round=round_number)
+            lines.append(json.dumps(record, ensure_ascii=False))
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+def _metadata(submission: Submission, tier: str, award: Award | None) -> dict:
+    version = submission.current_version
+    return {
+        "task_name": version.task_name,
+        "metric": version.metric,
+        "shot_setting": version.shot_setting,
+        "round": submission.round.number,
+        "version": version.number,
+        "authors": [{"name": a.name, "email": a.email, "affiliation": a.affiliation} for a in version.authors.all()],
+        "description": {name: getattr(version, name) for name in DESCRIPTION_FIELDS},
+        "eligible_tier": tier,
+        "award": ({"tier": award.tier, "amount_usd": award.amount, "round": award.round.number,
+                   "nonprofit": award.nonprofit or None} if award else None),
+        "files": [{"name": f["name"], "kind": f["kind"], "index": f["index"], "rows": f["rows"],
+                   "sha256": f.get("sha256")} for f in version.files],
+    }
+
+
+def _task_members(submission: Submission, tier: str, award: Award | None) -> list[tuple[str, bytes]]:
+    version = submission.current_version
+    try:
+        with version.zip_file.open("rb") as stored:
+            files = taskzip.read_csvs(stored, version.files)
+    except (OSError, zipfile.BadZipFile, taskzip.DamagedZip) as exc:
+        raise ExportFailed(f"The stored zip of {version.task_name} (version {version.number}) could not be "
+                           f"read: {exc}") from exc
+    folder = f"tasks/{version.task_name}"
+    members = [(f"{folder}/{file['name']}", data) for file, data in files]
+    members.append((f"{folder}/{version.task_name}.jsonl", _jsonl(version, files, submission.round.number)))
+    members.append((f"{folder}/metadata.json",
+                    json.dumps(_metadata(submission, tier, award), indent=2, ensure_ascii=False).encode("utf-8")))
+    return members
+
+
+def write_benchmark(contest: Contest, target: BinaryIO) -> list[str]:
+    """Write the benchmark zip of the contest's Accepted Tasks into `target`; returns their task names.
+    Raises ExportFailed, naming the task, if a stored task cannot be read back."""
+    accepted = selectors.accepted_submissions(contest)
+    digests: dict[str, str] = {}
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        readme = render_to_string("reviews/export/README.md", {"contest": contest, "accepted": accepted})
+        digests["README.md"] = taskzip.add_member(archive, "README.md", readme.encode("utf-8"))
+        for submission, tier, award in accepted:
+            for name, data in _task_members(submission, tier, award):
+                digests[name] = taskzip.add_member(archive, name, data)
+        sums = "".join(f"{sha}  {name}\n" for name, sha in sorted(digests.items()))
+        taskzip.add_member(archive, "SHA256SUMS", sums.encode("utf-8"))
+    return [s.current_version.task_name for s, _, _ in accepted]
+
+
+def _csv(header: list[str], rows: list[list]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def reviews_csv(contest: Contest, *, viewer, identities: bool = False) -> str:
+    """One row per review of the contest's submissions; reviewers as "Reviewer N" unless `identities`."""
+    keys = selectors.criterion_keys()
+    header = ["round", "submission_id", "task_name", "reviewer", "status", "submitted_at", "revisions", *keys,
+              "to_authors", "to_organizers"]
+    rows = []
+    submissions = Submission.objects.filter(contest=contest).select_related("round").order_by("round__number", "pk")
+    for submission in submissions:
+        for review in selectors.shown_reviews(viewer=viewer, submission=submission):
+            who = review.reviewer if identities and review.reviewer else selectors.numbered_reviewer(review.number)
+            rows.append([submission.round.number, submission.pk, submission.task_name, who, review.status,
+                         review.submitted_at.isoformat() if review.submitted_at else "",
+                         len(review.revisions or []), *[review.levels.get(k, "") for k in keys],
+                         review.to_authors, review.to_organizers or ""])
+    return _csv(header, rows)
+
+
+def awards_csv(contest: Contest) -> str:
+    """One row per award decided in the contest's rounds."""
+    header = ["round", "submission_id", "task_name", "owner", "authors", "tier", "amount_usd", "proposed_tier",
+              "override_reason", "nonprofit", "decided_by", "decided_at", "announced"]
+    awards = (Award.objects.filter(round__contest=contest).select_related("round", "submission__owner", "decided_by",
+                                                                          "submission__current_version")
+              .order_by("round__number", "submission_id"))
+    rows = [[a.round.number, a.submission_id, a.submission.task_name, a.submission.owner.username,
+             "; ".join(f"{x.name} <{x.email}>" for x in a.submission.current_version.authors.all()),
+             a.tier, a.amount, a.proposed_tier or "none", a.override_reason, a.nonprofit,
+             a.decided_by.username if a.decided_by else "", a.decided_at.isoformat(),
+             "yes" if selectors.awards_announced(a.round) else "no"] for a in awards]
+    return _csv(header, rows)

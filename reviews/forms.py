@@ -1,0 +1,138 @@
+"""Forms of the review side: they collect input; services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.models import User
+
+from portal.roles import REVIEWER
+
+from . import prizes
+from .models import TIER_CHOICES
+
+
+class BootstrapForm(forms.Form):
+    """Bootstrap's classes on every input except radio buttons."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.RadioSelect):
+                continue
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+
+class ReviewForm(BootstrapForm):
+    """One choice per criterion, each level shown with the rules' description."""
+
+    to_authors = forms.CharField(label="Comments to the authors", required=False,
+                                 widget=forms.Textarea(attrs={"rows": 6}),
+                                 help_text="The authors read these (anonymously) once the round's feedback is released.")
+    to_organizers = forms.CharField(label="Comments to the organizers", required=False,
+                                    widget=forms.Textarea(attrs={"rows": 4}),
+                                    help_text="Only the organizers read these.")
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for criterion in criteria:
+            self.fields[f"level_{criterion.key}"] = forms.ChoiceField(
+                label=criterion.name, required=False, widget=forms.RadioSelect,
+                choices=[(lv.level, f"{lv.get_level_display()}: {lv.description}") for lv in criterion.level_list])
+
+    @classmethod
+    def initial_from(cls, review) -> dict:
+        if review is None:
+            return {}
+        return {"to_authors": review.to_authors, "to_organizers": review.to_organizers,
+                **{f"level_{k}": v for k, v in review.levels.items()}}
+
+    def levels(self) -> dict[str, str]:
+        return {c.key: self.cleaned_data[f"level_{c.key}"] for c in self.criteria
+                if self.cleaned_data.get(f"level_{c.key}")}
+
+
+class DomainConflictForm(BootstrapForm):
+    domain = forms.CharField(max_length=253, help_text="Your institution's or employer's email domain, e.g. example.edu")
+    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def reviewer_accounts():
+    return User.objects.filter(profile__role=REVIEWER).order_by("username")
+
+
+class OrganizerConflictForm(BootstrapForm):
+    reviewer = forms.ModelChoiceField(queryset=User.objects.none(), to_field_name="username")
+    submission = forms.ModelChoiceField(queryset=None, required=False)
+    domain = forms.CharField(max_length=253, required=False)
+    reason = forms.CharField(required=False)
+
+    def __init__(self, *args, contest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = reviewer_accounts()
+        self.fields["submission"].queryset = contest.submissions.order_by("task_name")
+
+
+class AddReviewerForm(BootstrapForm):
+    reviewer = forms.ModelChoiceField(queryset=User.objects.none(), to_field_name="username")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = reviewer_accounts()
+
+
+class AssignForm(BootstrapForm):
+    submission = forms.ModelChoiceField(queryset=None)
+    reviewer = forms.ModelChoiceField(queryset=User.objects.none(), to_field_name="username")
+    due_at = forms.DateTimeField(label="Due (UTC)", required=False,
+                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                 help_text="Empty: the round's review deadline.")
+
+    def __init__(self, *args, contest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submission"].queryset = contest.submissions.order_by("task_name")
+        self.fields["reviewer"].queryset = reviewer_accounts()
+
+
+class AutoAssignForm(BootstrapForm):
+    due_at = forms.DateTimeField(label="Due (UTC)", required=False,
+                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                 help_text="Empty: the round's review deadline.")
+
+
+class ReasonForm(BootstrapForm):
+    reason = forms.CharField(max_length=2000)
+
+
+class OverrideForm(BootstrapForm):
+    submission = forms.IntegerField(widget=forms.HiddenInput)
+    tier = forms.ChoiceField(choices=[*TIER_CHOICES, (prizes.NONE, "No prize")])
+    reason = forms.CharField(max_length=2000, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": "Reason (required)"}))
+
+
+class NonprofitForm(BootstrapForm):
+    nonprofit = forms.CharField(label="Non-profit to receive the prize money", max_length=300, required=False,
+                                help_text="Leave empty to receive it yourselves.")
+
+
+class RankingForm(BootstrapForm):
+    """A position (1 = best) for each submission the reviewer reviewed in a round."""
+
+    def __init__(self, *args, items: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for position, (submission_id, label) in enumerate(items, start=1):
+            self.fields[f"rank_{submission_id}"] = forms.IntegerField(
+                label=label, min_value=1, max_value=len(items), initial=position)
+
+    def clean(self):
+        cleaned = super().clean()
+        positions = [cleaned.get(f"rank_{sid}") for sid, _ in self.items]
+        if None not in positions and len(set(positions)) != len(positions):
+            raise forms.ValidationError(f"Give each submission a different position from 1 to {len(self.items)}.")
+        return cleaned
+
+    def ordered_ids(self) -> list[int]:
+        return sorted((sid for sid, _ in self.items), key=lambda sid: self.cleaned_data[f"rank_{sid}"])

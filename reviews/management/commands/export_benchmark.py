@@ -1,0 +1,57 @@
+"""Export a contest's Accepted Tasks as one zip, as the organizers' export page does.
+
+    python manage.py export_benchmark --contest SLUG --out FILE.zip [--by USERNAME]
+
+The zip holds README.md, SHA256SUMS and, per task, its CSVs as submitted, <task>.jsonl and
+metadata.json (authors included: this export is for the organizers). The file appears only when
+complete (it is written next to FILE.zip first). The export goes into the contest's audit log, under
+--by when given.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.models import Contest
+from portal.roles import ORGANIZER, role_of
+from reviews import export, services
+
+
+class Command(BaseCommand):
+    help = "Export a contest's Accepted Tasks (CSVs, jsonl, metadata, README, SHA-256 checksums) as one zip."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--contest", required=True, help="the contest's slug")
+        parser.add_argument("--out", required=True, help="the zip to write")
+        parser.add_argument("--by", help="the organizer's username to record in the audit log")
+
+    def handle(self, *args, **options):
+        contest = Contest.objects.filter(slug=options["contest"]).first()
+        if contest is None:
+            known = ", ".join(Contest.objects.values_list("slug", flat=True)) or "none"
+            raise CommandError(f"No contest has the slug {options['contest']!r} (contests: {known}).")
+        by = None
+        if options["by"]:
+            by = User.objects.filter(username=options["by"]).first()
+            if by is None or role_of(by) != ORGANIZER:
+                raise CommandError(f"{options['by']!r} is not an organizer's username.")
+        out = Path(options["out"])
+        if not out.parent.is_dir():
+            raise CommandError(f"The folder {out.parent} does not exist; create it or choose another --out.")
+        partial = out.with_name(out.name + ".part")
+        try:
+            with partial.open("wb") as target:
+                names = export.write_benchmark(contest, target)
+            os.replace(partial, out)
+        except export.ExportFailed as failed:
+            raise CommandError(str(failed)) from failed
+        finally:
+            partial.unlink(missing_ok=True)
+        services.record_export(contest=contest, by=by, what=f"the benchmark ({len(names)} tasks) to {out.name} "
+                                                            "from the command line")
+        self.stdout.write(f"Wrote {out}: {len(names)} accepted task{'s' if len(names) != 1 else ''}"
+                          f"{': ' + ', '.join(names) if names else ''}.")

@@ -1,0 +1,124 @@
+"""The review side's pages driven through their forms, as reviewers, organizers and contestants use them."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal import panels
+from reviews import services, views
+from reviews.models import Assignment, Award, Ranking, Review, ReviewSettings
+from tests.reviews.conftest import each, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def _messages(response) -> list[str]:
+    """The messages the page that a POST redirected to showed (so they are not shown again)."""
+    return [str(m) for m in response.context["messages"]]
+
+
+def _rubric_form(level: str, **extra) -> dict:
+    return {**{f"level_{k}": level for k in ("strength", "generality", "importance", "novelty", "coverage",
+                                              "reproducibility")}, **extra}
+
+
+def test_the_feedback_panel_is_registered_after_the_evaluations(scene):
+    assert (30, views.feedback_panel) in panels._panels
+
+
+def test_a_reviewer_fills_the_rubric_on_the_page(client, scene):
+    client.force_login(scene.rita)
+    url = f"/reviews/assignments/{scene.rita_a.pk}/"
+    page = client.get(url).content.decode()
+    assert "Accepted</strong>: Approximately monotonic inverse scaling" in page
+    assert 'id="others-hidden"' in page
+    incomplete = client.post(url, {"level_novelty": "grand", "action": "submit"})
+    assert incomplete.status_code == 400
+    assert "Rate every criterion before submitting; missing: strength, generality" in incomplete.content.decode()
+    assert not Review.objects.filter(status="submitted").exists()
+    draft = client.post(url, {"level_novelty": "grand", "to_authors": "First thoughts.", "action": "draft"}, follow=True)
+    assert (draft.status_code, _messages(draft)) == (200, ["Draft saved."])
+    submitted = client.post(url, _rubric_form("accepted", to_authors="Clear.", action="submit"), follow=True)
+    assert "Review submitted." in _messages(submitted)
+    review = Review.objects.get(assignment=scene.rita_a)
+    assert (review.status, review.levels["novelty"], review.to_authors) == ("submitted", "accepted", "Clear.")
+    assert "Submit revision" in submitted.content.decode()
+
+
+def test_a_reviewer_ranks_and_declares_conflicts_on_their_page(client, scene):
+    submit(scene.rita_a, scene.rita, each("accepted"))
+    submit(scene.rita_b, scene.rita, each("grand"))
+    client.force_login(scene.rita)
+    page = client.get("/reviews/").content.decode()
+    assert f"Submission {scene.a.pk}" in page and f"Submission {scene.b.pk}" in page
+    duplicate = client.post(f"/reviews/rounds/{scene.round.pk}/ranking/",
+                            {f"rank_{scene.a.pk}": 1, f"rank_{scene.b.pk}": 1}, follow=True)
+    assert _messages(duplicate) == ["Give each submission a different position from 1 to 2."]
+    saved = client.post(f"/reviews/rounds/{scene.round.pk}/ranking/", {f"rank_{scene.a.pk}": 2, f"rank_{scene.b.pk}": 1}, follow=True)
+    assert _messages(saved) == ["Ranking of Round 1 saved."]
+    assert Ranking.objects.get(reviewer=scene.rita).submission_ids == [scene.b.pk, scene.a.pk]
+    public = client.post("/reviews/conflicts/", {"domain": "gmail.com"}, follow=True)
+    assert _messages(public)[0].startswith("gmail.com is a public mail domain")
+    client.post(f"/reviews/assignments/{scene.rita_b.pk}/conflict/", follow=True)
+    assert client.get(f"/reviews/assignments/{scene.rita_b.pk}/").status_code == 404
+
+
+def test_an_organizer_builds_the_panel_and_assigns_on_the_contest_page(client, scene):
+    ReviewSettings.objects.create(contest=scene.contest, reviewers_per_submission=4)
+    client.force_login(scene.organizer)
+    page = client.get("/reviews/contests/isp/").content.decode()
+    assert "2 author name(s) found in the files" in page
+    assert "it has 3 of 4 reviewers; already reviewing it: rev_remy_x2, rev_rita_x1, rev_uma_x4; conflict of " \
+           "interest: rev_cora_x3." in page  # what stays short even after automatic assignment
+    refused = client.post("/reviews/contests/isp/assign/", {"submission": scene.a.pk, "reviewer": "rev_cora_x3"}, follow=True)
+    assert _messages(refused)[0].startswith("No assignment across a conflict of interest: rev_cora_x3's email")
+    done = client.post("/reviews/contests/isp/rounds/1/auto-assign/", {"auto-due_at": "2030-01-02T03:04"}, follow=True)
+    assert _messages(done) == ["Made 4 assignment(s) in Round 1; 1 submission(s) stay short of N (see why below)."]
+    assert Assignment.objects.filter(removed_at__isnull=True).count() == 7
+    assert {a.due_at.isoformat() for a in Assignment.objects.filter(automatic=True)} == {"2030-01-02T03:04:00+00:00"}
+    removed = client.post(f"/reviews/assignments/{scene.remy_a.pk}/remove/", {"reason": "on leave"}, follow=True)
+    assert _messages(removed) == ["Removed rev_remy_x2 from syllogism-test."]
+    audit = client.get("/reviews/contests/isp/audit/").content.decode()
+    assert "Removed rev_remy_x2 (Reviewer 2) from syllogism-test: on leave" in audit
+
+
+def test_an_organizer_awards_releases_and_announces_on_the_awards_page(client, scene, mailoutbox):
+    submit(scene.rita_a, scene.rita, each("grand"))
+    submit(scene.remy_a, scene.remy, each("grand"))
+    submit(scene.rita_b, scene.rita, each("accepted"))
+    client.force_login(scene.organizer)
+    url = "/reviews/contests/isp/rounds/1/awards/"
+    page = client.get(url).content.decode()
+    assert f'<tr id="candidate-{scene.a.pk}">' in page and '<td class="proposed">second</td>' in page
+    confirmed = client.post(url + "confirm/", follow=True)
+    assert _messages(confirmed) == ["Confirmed 2 award(s) of Round 1."]
+    no_reason = client.post(url + "override/", {"submission": scene.b.pk, "tier": "none", "reason": ""}, follow=True)
+    assert _messages(no_reason) == ["Give the reason for overriding the rules' proposal."]
+    client.post(url + "override/", {"submission": scene.b.pk, "tier": "none", "reason": "Duplicate of a known task."}, follow=True)
+    assert list(Award.objects.values_list("submission__task_name", "tier")) == [("syllogism-test", "second")]
+    early = client.post(url + "announce/", follow=True)
+    assert _messages(early)[0].startswith("Release the feedback of Round 1 first")
+    assert _messages(client.post("/reviews/contests/isp/rounds/1/release/", follow=True)) == ["Released the feedback of Round 1; each contestant was emailed."]
+    assert _messages(client.post(url + "announce/", follow=True)) == [
+        "Announced 1 award(s) of Round 1; the winners were emailed."]
+    assert "The awards of this round are announced" in client.get(url).content.decode()
+
+
+def test_the_winner_names_a_nonprofit_on_the_submission_page(client, scene):
+    submit(scene.rita_b, scene.rita, each("accepted"), to_authors="Solid.")
+    [award] = services.confirm_awards(round=scene.round, by=scene.organizer)
+    services.release_feedback(round=scene.round, by=scene.organizer)
+    services.announce_awards(round=scene.round, by=scene.organizer)
+    client.force_login(scene.alice)
+    assert client.post(f"/reviews/awards/{award.pk}/nonprofit/", {"nonprofit": "Mine"}, follow=True).status_code == 404
+    client.force_login(scene.bob)
+    response = client.post(f"/reviews/awards/{award.pk}/nonprofit/", {"nonprofit": "GiveDirectly"}, follow=True)
+    assert "Saved: GiveDirectly." in _messages(response)
+    assert "It is paid to GiveDirectly." in response.content.decode()
+
+
+def test_the_organizers_panel_on_the_submission_page_links_to_the_reviews(client, scene):
+    client.force_login(scene.organizer)
+    page = client.get(f"/submissions/{scene.a.pk}/").content.decode()
+    assert f'href="/reviews/submissions/{scene.a.pk}/"' in page
+    assert "2 reviewers assigned" in page

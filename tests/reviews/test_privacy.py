@@ -1,0 +1,227 @@
+"""The privacy matrix: every page, JSON endpoint and download of the review side (and the submission page and
+download it adds to), for anonymous, two contestants, an assigned, an unassigned and a conflicted reviewer and
+an organizer: exactly who gets what, that no reviewer response (zips and CSVs included) holds an author's name
+or email or the owner's username, and that no contestant response names a reviewer.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+
+from reviews import services
+from reviews.models import Assignment
+from tests.reviews.conftest import each, submit
+
+pytestmark = pytest.mark.django_db
+
+USERS = ("anonymous", "alice", "bob", "rita", "uma", "cora", "organizer")
+REVIEWERS = ("rita", "uma", "cora")
+CONTESTANTS = ("alice", "bob")
+ORGANIZER_ONLY = (302, 403, 403, 403, 403, 403, 200)
+ASSIGNED_ONLY = (302, 404, 404, 200, 404, 404, 200)
+
+# (url template, statuses in USERS' order). {a}, {b}: submissions; {rita_a}, {remy_a}: assignments.
+GETS = [
+    ("/reviews/", (302, 403, 403, 200, 200, 200, 200)),
+    ("/reviews/assignments/{rita_a}/", ASSIGNED_ONLY),
+    ("/reviews/assignments/{rita_a}/task.zip", ASSIGNED_ONLY),
+    ("/reviews/assignments/{remy_a}/", (302, 404, 404, 404, 404, 404, 200)),  # rita reviews a too, but not as remy
+    ("/reviews/assignments/{remy_a}/task.zip", (302, 404, 404, 404, 404, 404, 200)),
+    ("/reviews/submissions/{a}/", ORGANIZER_ONLY),
+    ("/reviews/contests/isp/", ORGANIZER_ONLY),
+    ("/reviews/contests/isp/rounds/1/awards/", ORGANIZER_ONLY),
+    ("/reviews/contests/isp/audit/", ORGANIZER_ONLY),
+    ("/reviews/contests/isp/export/benchmark.zip", ORGANIZER_ONLY),
+    ("/reviews/contests/isp/export/reviews.csv", ORGANIZER_ONLY),
+    ("/reviews/contests/isp/export/reviews.csv?identities=1", ORGANIZER_ONLY),
+    ("/reviews/contests/isp/export/awards.csv", ORGANIZER_ONLY),
+    ("/submissions/{a}/", (302, 200, 404, 404, 404, 404, 200)),
+    ("/submissions/{a}/versions/1/download/", (302, 200, 404, 404, 404, 404, 200)),
+    ("/api/reviews/assignments/", (401, 200, 200, 200, 200, 200, 200)),
+    ("/api/reviews/assignments/{rita_a}/", (401, 404, 404, 200, 404, 404, 200)),
+    ("/api/reviews/assignments/{remy_a}/", (401, 404, 404, 404, 404, 404, 200)),
+    ("/api/reviews/rubric/", (401, 200, 200, 200, 200, 200, 200)),
+    ("/api/contests/isp/awards/", (401, 403, 403, 403, 403, 403, 200)),
+]
+
+
+def _users(scene) -> dict:
+    return {"anonymous": None, "alice": scene.alice, "bob": scene.bob, "rita": scene.rita, "uma": scene.uma,
+            "cora": scene.cora, "organizer": scene.organizer}
+
+
+def _ids(scene) -> dict:
+    return {"a": scene.a.pk, "b": scene.b.pk, "rita_a": scene.rita_a.pk, "remy_a": scene.remy_a.pk}
+
+
+def _body(response) -> str:
+    """Everything a response carries, as text: a zip's members are unpacked."""
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            data = b"\n".join(name.encode() + b"\n" + archive.read(name) for name in archive.namelist())
+    return data.decode("utf-8", errors="replace") + "\n" + "\n".join(f"{k}: {v}" for k, v in response.items())
+
+
+def _assert_private(scene, who: str, url: str, text: str) -> None:
+    lowered = text.lower()
+    if who in REVIEWERS:
+        for secret in scene.secrets_of_a + scene.secrets_of_b:
+            assert secret.lower() not in lowered, f"{who} read {secret!r} at {url}"
+        for other in scene.reviewer_usernames:
+            if other != scene.__dict__[who].username:
+                assert other.lower() not in lowered, f"{who} read reviewer {other!r} at {url}"
+    if who in CONTESTANTS:
+        for reviewer in scene.reviewer_usernames:
+            assert reviewer.lower() not in lowered, f"{who} read reviewer {reviewer!r} at {url}"
+
+
+def _check(client, scene, url_template: str, statuses, *, method="get", data=None):
+    url = url_template.format(**_ids(scene))
+    for who, expected in zip(USERS, statuses):
+        user = _users(scene)[who]
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        if method == "get":
+            response = client.get(url)
+        else:
+            response = getattr(client, method)(url, data=json.dumps(data), content_type="application/json")
+        assert response.status_code == expected, f"{who} {method.upper()} {url}: {response.status_code}"
+        _assert_private(scene, who, url, _body(response))
+
+
+@pytest.fixture
+def in_review(scene):
+    """Reviews under way: remy submitted, rita has a draft of a and submitted b; conflict-free comments."""
+    s = scene
+    submit(s.remy_a, s.remy, each("grand"), to_authors="A striking task.", to_organizers="Award it.")
+    services.save_review(assignment=s.rita_a, user=s.rita, levels={"novelty": "grand"}, to_authors="Draft.",
+                         submit=False)
+    submit(s.rita_b, s.rita, each("accepted"), to_authors="Solid work.")
+    return s
+
+
+@pytest.fixture
+def released(in_review):
+    """Every review submitted, rankings saved, awards confirmed, feedback released and awards announced."""
+    s = in_review
+    submit(s.rita_a, s.rita, each("grand"), to_authors="Surprising.", to_organizers="Second prize at least.")
+    services.save_ranking(reviewer=s.rita, round=s.round, submission_ids=[s.a.pk, s.b.pk])
+    services.confirm_awards(round=s.round, by=s.organizer)
+    services.release_feedback(round=s.round, by=s.organizer)
+    services.announce_awards(round=s.round, by=s.organizer)
+    [award] = list(s.a.awards.all())
+    services.name_nonprofit(award=award, user=s.alice, nonprofit="Against Malaria Foundation")
+    return s
+
+
+@pytest.mark.parametrize(("url", "statuses"), GETS, ids=[u for u, _ in GETS])
+def test_during_review(client, in_review, url, statuses):
+    _check(client, in_review, url, statuses)
+
+
+@pytest.mark.parametrize(("url", "statuses"), GETS, ids=[u for u, _ in GETS])
+def test_after_release_and_announcement(client, released, url, statuses):
+    _check(client, released, url, statuses)
+
+
+def test_the_review_endpoint_answers_only_the_assigned_reviewer(client, in_review):
+    _check(client, in_review, "/api/reviews/assignments/{rita_a}/review/", (401, 404, 404, 200, 404, 404, 403),
+           method="put", data={"levels": {"novelty": "accepted"}, "to_authors": "Still a draft.", "submit": False})
+    assert in_review.rita_a.review.__class__.objects.get(pk=in_review.rita_a.review.pk).to_authors == "Still a draft."
+
+
+def test_only_organizers_assign_through_the_api(client, in_review):
+    _check(client, in_review, "/api/submissions/{b}/assignments/", (401, 403, 403, 403, 403, 403, 201),
+           method="post", data={"reviewer": "rev_uma_x4"})
+    assert Assignment.objects.filter(submission=in_review.b, removed_at__isnull=True).count() == 2
+
+
+def test_assignment_lists_hold_exactly_each_users_assignments(client, in_review):
+    s = in_review
+    expected = {"alice": [], "bob": [], "rita": [s.rita_a.pk, s.rita_b.pk], "uma": [], "cora": [],
+                "organizer": [s.rita_a.pk, s.remy_a.pk, s.rita_b.pk]}
+    for who, ids in expected.items():
+        client.force_login(_users(s)[who])
+        assert sorted(a["id"] for a in client.get("/api/reviews/assignments/").json()) == sorted(ids), who
+
+
+def test_before_the_release_the_owner_reads_no_review(client, in_review):
+    client.force_login(in_review.alice)
+    page = client.get(f"/submissions/{in_review.a.pk}/").content.decode()
+    assert 'id="review-feedback"' not in page
+    assert "A striking task." not in page
+
+
+def test_after_the_release_the_owner_reads_the_reviews_and_the_award_anonymously(client, released):
+    client.force_login(released.alice)
+    page = client.get(f"/submissions/{released.a.pk}/").content.decode()
+    assert 'id="review-feedback"' in page
+    for text in ("Reviewer 1", "Reviewer 2", "Surprising.", "A striking task.",
+                 "your task wins a <strong>second prize</strong> of $20,000", "Against Malaria Foundation"):
+        assert text in page
+    for confidential in ("Award it.", "Second prize at least."):
+        assert confidential not in page
+    client.force_login(released.bob)
+    page = client.get(f"/submissions/{released.b.pk}/").content.decode()
+    assert "Solid work." in page and "Surprising." not in page
+
+
+@pytest.mark.parametrize(("url", "form"), [
+    ("/reviews/contests/isp/reviewers/", {"reviewer": "rev_uma_x4"}),
+    ("/reviews/contests/isp/assign/", {"submission": "{b}", "reviewer": "rev_uma_x4"}),
+    ("/reviews/contests/isp/conflicts/", {"reviewer": "rev_uma_x4", "domain": "example.edu"}),
+    ("/reviews/contests/isp/rounds/1/auto-assign/", {}),
+    ("/reviews/contests/isp/rounds/1/awards/confirm/", {}),
+    ("/reviews/contests/isp/rounds/1/release/", {}),
+    ("/reviews/assignments/{rita_a}/remove/", {"reason": "x"}),
+])
+def test_organizer_actions_refuse_everyone_else_and_change_nothing(client, in_review, url, form):
+    s = in_review
+    before = (Assignment.objects.filter(removed_at__isnull=True).count(), s.round.feedback_released_at,
+              s.contest.reviewers.count())
+    ids = _ids(s)
+    for who in ("alice", "rita", "uma", "cora"):
+        client.force_login(_users(s)[who])
+        response = client.post(url.format(**ids), {k: v.format(**ids) for k, v in form.items()})
+        assert response.status_code == 403, who
+    s.round.refresh_from_db()
+    assert (Assignment.objects.filter(removed_at__isnull=True).count(), s.round.feedback_released_at,
+            s.contest.reviewers.count()) == before
+
+
+def test_a_reviewer_cannot_act_on_someone_elses_assignment(client, in_review):
+    s = in_review
+    client.force_login(s.uma)
+    assert client.post(f"/reviews/assignments/{s.rita_a.pk}/conflict/").status_code == 404
+    assert client.post(f"/reviews/assignments/{s.rita_a.pk}/", {"action": "submit"}).status_code == 404
+    s.rita_a.refresh_from_db()
+    assert s.rita_a.removed_at is None
+
+
+def test_no_email_crosses_the_blind(scene, mailoutbox, django_capture_on_commit_callbacks, client):
+    s = scene
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assign(submission=s.b, reviewer=s.uma, by=s.organizer)
+        services.auto_assign(round=s.round, by=s.organizer)
+        for assignment in Assignment.objects.filter(removed_at__isnull=True).select_related("reviewer"):
+            submit(assignment, assignment.reviewer, each("accepted"), to_authors="Fine.")
+        services.confirm_awards(round=s.round, by=s.organizer)
+        services.release_feedback(round=s.round, by=s.organizer)
+        services.announce_awards(round=s.round, by=s.organizer)
+    reviewers = {u.email for u in (s.rita, s.remy, s.cora, s.uma)}
+    to_reviewers = [m for m in mailoutbox if set(m.to) <= reviewers]
+    to_contestants = [m for m in mailoutbox if not set(m.to) & reviewers]
+    assert len(to_reviewers) >= 2 and len(to_contestants) == 4  # 2 releases, 2 awards
+    assert len(to_reviewers) + len(to_contestants) == len(mailoutbox)
+    for mail in to_reviewers:
+        text = (mail.subject + mail.body).lower()
+        assert not [x for x in s.secrets_of_a + s.secrets_of_b if x.lower() in text]
+    for mail in to_contestants:
+        text = (mail.subject + mail.body).lower()
+        assert not [u for u in s.reviewer_usernames if u.lower() in text]
