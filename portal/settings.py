@@ -7,7 +7,9 @@ and Redis.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,13 +53,19 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",  # django-bootstrap-static: Bootstrap's CSS and JS, served locally
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "axes",  # django-axes: failed logins are throttled per account and per address
     "portal",
     "evaluation",
     "reviews",
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.ErrorPageMiddleware",  # outermost: no traceback page, whatever DEBUG says
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.RequestSizeLimitMiddleware",  # before anything reads the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -93,6 +102,11 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The laptop default: a transaction takes the write lock when it begins and a writer waits for
+    # it (up to 20 s) instead of failing with "database is locked"; WAL lets readers go on meanwhile.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20,
+                                       "init_command": "PRAGMA journal_mode=WAL"}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -100,7 +114,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses logins while an account or address is locked
+    "django.contrib.auth.backends.ModelBackend",
+]
+# 10 failed logins (within 15 minutes of each other) lock the account, and the address they came
+# from, for 15 minutes; organizers unlock in the admin (Axes > Access attempts: delete).
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock lasts 15 minutes, not longer
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "portal.accounts.client_ip"
+AXES_VERBOSE = False  # no start-up banner on every management command
+# How many reverse proxies (each appending to X-Forwarded-For) stand between clients and the
+# portal: 1 behind docker-compose's nginx. 0 trusts no header and uses the connection's address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
 LOGIN_URL = "login"
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 LOGIN_REDIRECT_URL = "submission-list"
 LOGOUT_REDIRECT_URL = "home"
 
@@ -110,15 +143,37 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(os.environ.get("PORTAL_STATIC_ROOT", VAR_DIR / "staticfiles"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # plotly.js as the plotly package ships it (served at static/plotly/plotly.min.js; no CDN)
+    ("plotly", Path(importlib.util.find_spec("plotly").submodule_search_locations[0]) / "package_data"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": str(STORAGE_DIR)}},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True  # serve static files straight from the apps, no collectstatic needed
+
+# The REST API (/api/): the same selectors as the pages decide what each user sees.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Inverse Scaling Prize portal API",
+    "DESCRIPTION": "Submit tasks, poll their evaluation and fetch results; review and award them.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -128,9 +183,25 @@ UPLOAD_MAX_COMPRESSED_BYTES = env_int("UPLOAD_MAX_COMPRESSED_MB", 50) * 1024 * 1
 UPLOAD_MAX_UNCOMPRESSED_BYTES = env_int("UPLOAD_MAX_UNCOMPRESSED_MB", 500) * 1024 * 1024
 UPLOAD_MAX_ENTRIES = env_int("UPLOAD_MAX_ENTRIES", 100)
 UPLOAD_MAX_COMPRESSION_RATIO = env_int("UPLOAD_MAX_COMPRESSION_RATIO", 200)
+# A request body larger than the zip limit plus this allowance for the form's other fields is
+# refused before any of it is read (portal.middleware); docker-compose's nginx has the same limit.
+UPLOAD_FORM_ALLOWANCE_BYTES = 1024 * 1024
+UPLOAD_MAX_REQUEST_BYTES = UPLOAD_MAX_COMPRESSED_BYTES + UPLOAD_FORM_ALLOWANCE_BYTES
+UPLOAD_ORPHAN_MAX_AGE = timedelta(days=1)  # stored zips no version points to are swept after this
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_TEMP_DIR = None
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024  # larger request bodies spool their files to a temporary file
+FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
+
+# Evaluation jobs (evaluation/jobs.py).
+EVALUATION_TASK_TIME_LIMIT_SECONDS = env_int("EVALUATION_TASK_TIME_LIMIT_SECONDS", 6 * 3600)
+EVALUATION_MAX_ATTEMPTS = env_int("EVALUATION_MAX_ATTEMPTS", 3)  # claims of a run before it is marked failed
+EVALUATION_HEARTBEAT_SECONDS = env_int("EVALUATION_HEARTBEAT_SECONDS", 30)
+EVALUATION_STALE_AFTER_SECONDS = env_int("EVALUATION_STALE_AFTER_SECONDS", 600)  # no heartbeat: worker stopped
+EVALUATION_RESEND_AFTER_SECONDS = env_int("EVALUATION_RESEND_AFTER_SECONDS", 1800)  # sent, never started: lost
+EVALUATION_RETRY_DELAY_SECONDS = env_int("EVALUATION_RETRY_DELAY_SECONDS", 30)  # doubled at each attempt
+EVALUATION_DRAIN_MAX = env_int("EVALUATION_DRAIN_MAX", 20)  # queued runs of the loaded model scored after a task
+EVALUATION_DEVICE = os.environ.get("EVALUATION_DEVICE") or None  # cpu, cuda, auto; default: cuda if there is one
+EVALUATION_DTYPE = os.environ.get("EVALUATION_DTYPE") or None  # default: fp32 on CPU, bf16/fp16 on GPU
 
 # Celery and cache: Redis when REDIS_URL is set, otherwise a broker that needs no server.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -138,7 +209,9 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+    # Longer than the longest task (EVALUATION_TASK_TIME_LIMIT_SECONDS), so an unacknowledged task is
+    # redelivered only when its worker is gone, never while it is still being scored.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 2 * EVALUATION_TASK_TIME_LIMIT_SECONDS}
 else:
     _broker = VAR_DIR / "celery-broker"
     CELERY_BROKER_URL = "filesystem://"
@@ -157,6 +230,24 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
+# Periodic jobs (celery beat); each app adds its own entries.
+CELERY_BEAT_SCHEDULE: dict = {
+    "portal-sweep-orphan-uploads": {"task": "portal.tasks.sweep_orphan_uploads", "schedule": 3600.0},
+    # sends unsent runs, re-queues those whose worker stopped, starts missing and private runs
+    "evaluation-sweep": {"task": "evaluation.sweep", "schedule": float(env_int("EVALUATION_SWEEP_SECONDS", 60))},
+}
+
+# Email: printed on the console in development; SMTP (EMAIL_HOST, ...) in production.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Inverse Scaling Prize <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 
 LOGGING = {
     "version": 1,
@@ -165,6 +256,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# The proxy in front (docker-compose's nginx) says whether the client used HTTPS.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    # Behind a TLS-terminating proxy that redirects and sends HSTS itself, set SECURE_SSL_REDIRECT=false
+    # and SECURE_HSTS_SECONDS=0.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)

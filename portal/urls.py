@@ -6,8 +6,15 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("api/", include("portal.api")),
+    path("api/", include("evaluation.api")),
+    path("", include("evaluation.urls")),
+    path("api/", include("reviews.api")),
+    path("", include("reviews.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/confirm-email/", views.confirmation_status, name="confirmation-status"),
+    path("accounts/confirm-email/<str:uidb64>/<str:token>/", views.confirm_email, name="confirm-email"),
     path("submissions/", views.submission_list, name="submission-list"),
     path("contests/<slug:contest_slug>/submit/", views.submission_create, name="submission-create"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission-detail"),
@@ -15,3 +22,9 @@ urlpatterns = [
     path("submissions/<int:pk>/versions/<int:number>/download/", views.version_download,
          name="version-download"),
 ]
+
+# The portal's own pages for errors (JSON under /api/); see portal/errors.py.
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"
