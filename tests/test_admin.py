@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from portal.deadlines import format_aoe
-from portal.models import Contest, Profile
+from portal.models import Contest, Profile, Submission
 
 pytestmark = pytest.mark.django_db
 
@@ -55,11 +55,11 @@ def test_a_round_must_close_after_it_opens(organizer_client, contest):
     assert "A round must close after it opens: set its deadline later than its opening time." in response.content.decode()
 
 
-def test_the_demo_seed_makes_two_rounds_closing_at_2359_aoe_and_three_logins(db, settings):
+def test_the_demo_seed_makes_two_rounds_closing_at_2359_aoe_three_logins_and_three_samples(db, settings):
     settings.DEBUG = True
-    out = StringIO()
+    out, again = StringIO(), StringIO()
     call_command("seed_demo", stdout=out)
-    call_command("seed_demo", stdout=StringIO())  # idempotent
+    call_command("seed_demo", stdout=again)  # idempotent
     contest = Contest.objects.get(slug="demo")
     assert [r.number for r in contest.rounds.all()] == [1, 2]
     assert {format_aoe(r.closes_at)[-9:] for r in contest.rounds.all()} == {"23:59 AoE"}
@@ -67,7 +67,22 @@ def test_the_demo_seed_makes_two_rounds_closing_at_2359_aoe_and_three_logins(db,
     assert out.getvalue().splitlines()[1:] == [
         "  contestant  login: contestant  password: contestant-demo-pass",
         "  reviewer    login: reviewer    password: reviewer-demo-pass",
-        "  organizer   login: organizer   password: organizer-demo-pass"]
+        "  organizer   login: organizer   password: organizer-demo-pass",
+        "  sample syllogism-validity: submitted (classification)",
+        "  sample repeated-word-recall: submitted (sequence_prob)",
+        "  sample premise-sensitivity: submitted (logodds)"]
+    assert again.getvalue().splitlines()[-3:] == [
+        "  sample syllogism-validity: already there",
+        "  sample repeated-word-recall: already there",
+        "  sample premise-sensitivity: already there"]
+    samples = Submission.objects.filter(contest=contest).order_by("pk")
+    assert [(s.owner.username, s.task_name, s.current_version.metric, s.current_version.number,
+             [(f["name"], f["rows"]) for f in s.current_version.files],
+             [w["message"] for w in s.current_version.warnings]) for s in samples] == [
+        ("contestant", name, metric, 1, [(f"{name}.csv", 300)],
+         ["The task has 300 examples; aim for about 1000 so that the scaling trend is measured precisely."])
+        for name, metric in (("syllogism-validity", "classification"), ("repeated-word-recall", "sequence_prob"),
+                             ("premise-sensitivity", "logodds"))]
     for username, role in (("contestant", "contestant"), ("reviewer", "reviewer"), ("organizer", "organizer")):
         user = User.objects.get(username=username)
         assert (user.profile.role, user.check_password(f"{username}-demo-pass")) == (role, True)

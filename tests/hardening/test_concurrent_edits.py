@@ -88,7 +88,7 @@ def edit_all_at_once(server, sessions: dict[str, tuple], round_number: int) -> l
 
 
 def run_contest(env: dict[str, str], tmp_path: Path, storage: Path) -> None:
-    live.manage(env, "seed_demo")
+    live.manage(env, "seed_demo", "--no-samples")
     for username in ("alice", "bob"):
         live.manage({**env, "PORTAL_NEW_PASSWORD": PASSWORD}, "create_account", username, "--role", "contestant",
                     "--email", f"{username}@example.org")

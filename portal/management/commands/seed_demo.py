@@ -1,4 +1,5 @@
-"""Seed a demo contest with two rounds and one account per role, and print their logins."""
+"""Seed a demo contest with two rounds, one account per role and the project's sample submissions, and
+print the logins."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from portal.deadlines import to_aoe
+from portal.demo import submit_samples
 from portal.models import Contest, Profile, Round
 from portal.roles import CONTESTANT, ORGANIZER, REVIEWER
 
@@ -21,7 +23,11 @@ DEMO_ACCOUNTS = [
 
 
 class Command(BaseCommand):
-    help = "Create (once) a demo contest with two rounds and one account per role; prints the logins."
+    help = ("Create (once) a demo contest with two rounds, one account per role and three sample submissions "
+            "by the demo contestant (evaluated on the registered public series); prints the logins.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-samples", action="store_true", help="Do not submit the sample tasks.")
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -29,6 +35,18 @@ class Command(BaseCommand):
                 f"seed_demo makes accounts whose passwords are published ({DEMO_ACCOUNTS[0][2]}, ...), so it "
                 "runs only with DEBUG on, never on a public site. Make real accounts with: python manage.py "
                 "create_account USERNAME --role organizer --email EMAIL")
+        contest, created = self._contest()
+        for username, role, password in DEMO_ACCOUNTS:
+            self._account(username, role, password)
+        self.stdout.write("Demo contest: {} ({})".format(contest.name, "created" if created else "already there"))
+        for username, role, password in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {role:<11} login: {username:<11} password: {password}")
+        if not options["no_samples"]:
+            for line in submit_samples(contest=contest, user=User.objects.get(username="contestant")):
+                self.stdout.write(line)
+
+    @staticmethod
+    def _contest():
         # Rounds open at 00:00 and close at 23:59 Anywhere on Earth, as the contest rules state them.
         today = to_aoe(timezone.now()).replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -46,15 +64,14 @@ class Command(BaseCommand):
                                  opens_at=aoe_day(-1), closes_at=aoe_day(30, end=True))
             Round.objects.create(contest=contest, number=2, name="Round 2",
                                  opens_at=aoe_day(45), closes_at=aoe_day(90, end=True))
-        for username, role, password in DEMO_ACCOUNTS:
-            user, made = User.objects.get_or_create(username=username,
-                                                    defaults={"email": f"{username}@example.org"})
-            if made:
-                user.set_password(password)
-                user.is_staff = role == ORGANIZER
-                user.is_superuser = role == ORGANIZER
-                user.save()
-                Profile.objects.create(user=user, role=role)
-        self.stdout.write("Demo contest: {} ({})".format(contest.name, "created" if created else "already there"))
-        for username, role, password in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {role:<11} login: {username:<11} password: {password}")
+        return contest, created
+
+    @staticmethod
+    def _account(username: str, role: str, password: str) -> None:
+        user, made = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.org"})
+        if made:
+            user.set_password(password)
+            user.is_staff = role == ORGANIZER
+            user.is_superuser = role == ORGANIZER
+            user.save()
+            Profile.objects.create(user=user, role=role)
