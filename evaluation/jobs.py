@@ -35,6 +35,7 @@ from evaluation.engine.types import TaskFile, TaskReport
 from portal.models import Submission
 from portal.uploads import limits_from_settings
 
+from . import notifications
 from .models import FewShotRequest, LanguageModel, ModelSeries, Result, Run
 
 log = logging.getLogger(__name__)
@@ -106,11 +107,21 @@ def _claim(run_id: int, task_id: str) -> Run | None:
 
 
 def _finish(run: Run, *, status: str, error: str | None = None) -> None:
-    """Mark the run finished; `error` replaces its error log (kept as it is when None)."""
+    """Mark the run finished; `error` replaces its error log (kept as it is when None). Once the version's
+    last public run has finished, its owner is emailed (after the commit)."""
     if error is not None:
         run.error = error.strip()
     run.status, run.finished_at = status, timezone.now()
     run.save(update_fields=["status", "error", "finished_at"])
+    if status in (Run.DONE, Run.FAILED):
+        transaction.on_commit(lambda: _notify(run.version_id))
+
+
+def _notify(version_id: int) -> None:
+    try:
+        notifications.notify_if_evaluated(version_id=version_id)
+    except Exception:  # an unreachable mail server must not fail the run that is already stored
+        log.exception("could not send the evaluated email of version %s", version_id)
 
 
 # --- the files of a version ------------------------------------------------------------------

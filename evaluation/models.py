@@ -174,3 +174,11 @@ class PrivateEvaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} private evaluation"
+
+
+class EvaluatedEmail(models.Model):
+    """The "your task was evaluated" email sent for a version: one row, so it is sent once however many
+    workers finish its last runs at the same moment."""
+
+    version = models.OneToOneField(SubmissionVersion, on_delete=models.CASCADE, related_name="evaluated_email")
+    sent_at = models.DateTimeField(auto_now_add=True)

@@ -247,6 +247,8 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Inverse Scaling Prize <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The portal's public address, for links in emails sent by workers (no request to take it from).
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000/")
 
 
 LOGGING = {

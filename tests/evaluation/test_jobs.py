@@ -25,7 +25,7 @@ from tests.evaluation.conftest import submit, syllogism_zip
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def wait_for(condition, *, timeout: float = 120.0, what: str = "runs to finish"):
+def wait_for(condition, *, timeout: float = 300.0, what: str = "runs to finish"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
