@@ -155,6 +155,16 @@ STORAGES = {
                 "OPTIONS": {"location": str(STORAGE_DIR)}},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+if os.environ.get("PORTAL_S3_BUCKET"):
+    # Uploaded zips in an S3-compatible bucket (django-storages), so workers on other hosts read them.
+    # Credentials come the usual boto3 way: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or an instance role.
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": os.environ["PORTAL_S3_BUCKET"],
+        "endpoint_url": os.environ.get("PORTAL_S3_ENDPOINT_URL") or None,  # MinIO, Ceph, R2, ...
+        "region_name": os.environ.get("PORTAL_S3_REGION") or None,
+        "location": os.environ.get("PORTAL_S3_PREFIX", "uploads"),
+        "default_acl": "private", "querystring_auth": True, "file_overwrite": False,
+    }}
 WHITENOISE_USE_FINDERS = True  # serve static files straight from the apps, no collectstatic needed
 
 # The REST API (/api/): the same selectors as the pages decide what each user sees.
