@@ -6,10 +6,11 @@ class EvaluationConfig(AppConfig):
     verbose_name = "Evaluation"
 
     def ready(self) -> None:
-        from portal import panels
+        from portal import api_hooks, panels
         from portal.signals import version_saved
 
-        from . import receivers
+        from . import api, receivers
 
         version_saved.connect(receivers.evaluate_new_version, dispatch_uid="evaluation.evaluate_new_version")
         panels.register(receivers.evaluation_panel, order=10)
+        api_hooks.register_submission_field("evaluation", api.evaluation_field, schema=api.EvaluationSerializer)

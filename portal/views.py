@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -13,6 +14,8 @@ from . import accounts, panels, selectors, services
 from .forms import AuthorFormSet, SignupForm, SubmissionForm, author_formset_helper
 from .models import Contest
 from .roles import CONTESTANT, role_of
+
+SUBMISSIONS_PER_PAGE = 50
 
 
 def home(request):
@@ -69,8 +72,10 @@ def confirm_email(request, uidb64: str, token: str):
 
 @login_required
 def submission_list(request):
+    submissions = selectors.submissions_visible_to(request.user).order_by("-updated_at", "-pk")
+    page = Paginator(submissions, SUBMISSIONS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "portal/submission_list.html", {
-        "submissions": selectors.submissions_visible_to(request.user),
+        "page": page,
         "contests": selectors.contests_with_rounds(),
         "may_submit": role_of(request.user) == CONTESTANT,
     })

@@ -1,0 +1,170 @@
+"""How many SQL queries each page and endpoint makes: a fixed number, whatever the number of
+submissions, versions, models or results (no N+1). Counts are taken with the trend cache warm (the
+first request computes the trends from the per-example results; every later one reads them)."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from evaluation.models import LanguageModel, ModelSeries, Result, Run
+from portal import services
+from portal.models import Author, Submission, SubmissionVersion
+from tests import datasets, factories
+
+pytestmark = pytest.mark.django_db
+
+PARAMS = [1_000_000, 4_000_000, 16_000_000]
+
+
+def first_submission(*, contest, owner) -> Submission:
+    zip_bytes = datasets.make_zip({"syllogism-test.csv": datasets.to_csv_bytes(
+        datasets.syllogism_classification_rows(n=300, seed=0))})
+    return services.create_submission(user=owner, contest=contest, data=factories.submission_data(), zip_file=zip_bytes)
+
+
+def copies(submission: Submission, *, count: int, versions: int = 1, first: int = 0) -> list[Submission]:
+    """`count` more submissions of the same owner with the first one's files, each with `versions`
+    versions of two authors (rows written directly: only their number matters here)."""
+    made = []
+    template = submission.current_version
+    for i in range(first, first + count):
+        copy = Submission.objects.create(contest=submission.contest, round=submission.round, owner=submission.owner,
+                                         task_name=f"copy-{i}")
+        for number in range(1, versions + 1):
+            version = SubmissionVersion.objects.create(
+                submission=copy, number=number, created_by=submission.owner, task_name=copy.task_name,
+                metric=template.metric, what_it_tests="w", correct_behaviour="c", why_it_matters="y",
+                shot_setting="zero-shot", data_generation="d", zip_file=template.zip_file.name,
+                zip_sha256=template.zip_sha256, zip_size=template.zip_size, files=template.files, warnings=[])
+            Author.objects.bulk_create([Author(version=version, order=1, name="Ada", email="ada@example.org"),
+                                        Author(version=version, order=2, name="Bob", email="bob@example.org")])
+        copy.current_version = version
+        copy.save(update_fields=["current_version"])
+        made.append(copy)
+    return made
+
+
+def scored(version: SubmissionVersion, *, models: int) -> None:
+    """Finished runs of `models` models of one public series, with per-example results on every file."""
+    series, _ = ModelSeries.objects.get_or_create(name="counted", defaults={"visibility": ModelSeries.PUBLIC})
+    rows = version.files[0]["rows"]
+    for i, params in enumerate(PARAMS[:models]):
+        model, _ = LanguageModel.objects.get_or_create(name=f"counted-{i}", defaults={
+            "series": series, "spec": f"/models/counted-{i}", "params": params, "position": i})
+        identity = f"counted-{i}@test"
+        Run.objects.create(version=version, model=model, status=Run.DONE, attempts=1, done_examples=rows,
+                           total_examples=rows, model_identity=identity, files=version.files,
+                           finished_at=timezone.now())
+        values = [1.0 + 0.1 * i + 0.01 * math.sin(k) for k in range(rows)]
+        Result.objects.get_or_create(  # an unchanged file shares its results (the cache)
+            model_identity=identity, file_sha256=version.files[0]["sha256"], metric=version.metric, defaults={
+                "n": rows, "mean": sum(values) / rows, "sem": 0.01, "accuracy": 0.5, "class_mass": 0.9,
+                "baseline": 0.69, "baseline_accuracy": 0.5,
+                "examples": {"line": list(range(2, rows + 2)), "value": values, "correct": [True] * rows,
+                             "predicted": [0] * rows, "total_logprob": [-1.0] * rows}})
+
+
+def check(client, url: str, *, expected: int, assert_num_queries) -> None:
+    """One request to `url` makes exactly `expected` queries (after a first request that warms the trend cache)."""
+    assert client.get(url).status_code == 200
+    with assert_num_queries(expected):
+        assert client.get(url).status_code == 200
+
+
+@pytest.fixture
+def owner(contest):
+    return factories.contestant(username="ada")
+
+
+@pytest.fixture
+def owner_api(owner) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=owner).key}")
+    return client
+
+
+def test_the_home_page_makes_the_same_queries_for_one_contest_or_three(client, contest, owner,
+                                                                       django_assert_num_queries):
+    check(client, "/", expected=2, assert_num_queries=django_assert_num_queries)  # contests, their rounds
+    client.force_login(owner)
+    check(client, "/", expected=5, assert_num_queries=django_assert_num_queries)  # + session, user, profile
+    for _ in range(2):
+        later = factories.RoundFactory(opens_at=timezone.now() + timedelta(days=40),
+                                       closes_at=timezone.now() + timedelta(days=70))
+        factories.RoundFactory(contest=later.contest, number=2, opens_at=timezone.now() + timedelta(days=80),
+                               closes_at=timezone.now() + timedelta(days=90))
+    check(client, "/", expected=5, assert_num_queries=django_assert_num_queries)
+    assert client.get("/").content.decode().count("<h2") == 3
+
+
+def test_the_submission_list_makes_the_same_queries_for_3_or_30_submissions(client, contest, owner,
+                                                                            django_assert_num_queries):
+    first = first_submission(contest=contest, owner=owner)
+    copies(first, count=2)
+    client.force_login(owner)
+    # session, user, profile, count, the page's rows, the contests and their rounds (submit buttons)
+    check(client, "/submissions/", expected=7, assert_num_queries=django_assert_num_queries)
+    copies(first, count=27, first=2)
+    check(client, "/submissions/", expected=7, assert_num_queries=django_assert_num_queries)
+    assert client.get("/submissions/").content.decode().count('<tr>') == 31  # header and 30 rows
+    client.force_login(factories.organizer(username="olga"))
+    check(client, "/submissions/", expected=5, assert_num_queries=django_assert_num_queries)
+
+
+def test_the_submission_list_shows_50_a_page_with_the_same_queries_on_each(client, contest, owner,
+                                                                          django_assert_num_queries):
+    first = first_submission(contest=contest, owner=owner)
+    copies(first, count=54)
+    client.force_login(owner)
+    check(client, "/submissions/?page=2", expected=7, assert_num_queries=django_assert_num_queries)
+    one, two = (client.get(f"/submissions/?page={n}").content.decode() for n in (1, 2))
+    assert (one.count("<tr>") - 1, two.count("<tr>") - 1) == (50, 5)
+    assert "Page 1 of 2 (1–50 of 55)" in one and "Page 2 of 2 (51–55 of 55)" in two
+    assert ">syllogism-test</a>" in two  # the oldest, last
+    assert client.get("/submissions/?page=9").content.decode().count("<tr>") - 1 == 5  # past the end: the last page
+
+
+def test_the_submission_page_makes_the_same_queries_for_more_versions_models_and_results(
+        client, contest, owner, django_assert_num_queries):
+    first = first_submission(contest=contest, owner=owner)
+    client.force_login(owner)
+    check(client, f"/submissions/{first.pk}/", expected=8, assert_num_queries=django_assert_num_queries)
+    scored(first.current_version, models=1)
+    # + runs and results (the results), the eligibility override, runs (the progress), few-shot requests
+    check(client, f"/submissions/{first.pk}/", expected=13, assert_num_queries=django_assert_num_queries)
+    [other] = copies(first, count=1, versions=4)
+    scored(other.current_version, models=3)
+    check(client, f"/submissions/{other.pk}/", expected=13, assert_num_queries=django_assert_num_queries)
+    assert client.get(f"/submissions/{other.pk}/").content.decode().count("(current)") == 1
+
+
+def test_the_results_and_submission_endpoints_make_the_same_queries_for_one_model_or_three(
+        contest, owner, owner_api, django_assert_num_queries):
+    first = first_submission(contest=contest, owner=owner)
+    scored(first.current_version, models=1)
+    [other] = copies(first, count=1, versions=4)
+    scored(other.current_version, models=3)
+    for submission in (first, other):
+        # token and user, profile, submission, series, runs, results, eligibility override
+        check(owner_api, f"/api/submissions/{submission.pk}/results/", expected=7,
+              assert_num_queries=django_assert_num_queries)
+        # token and user, profile, submission, authors, series, runs
+        check(owner_api, f"/api/submissions/{submission.pk}/", expected=6, assert_num_queries=django_assert_num_queries)
+    body = owner_api.get(f"/api/submissions/{other.pk}/results/").json()
+    assert [m["model"] for m in body["files"][0]["series"][0]["models"]] == ["counted-0", "counted-1", "counted-2"]
+
+
+def test_the_contest_list_endpoint_makes_the_same_queries_for_one_contest_or_three(
+        contest, owner_api, django_assert_num_queries):
+    check(owner_api, "/api/contests/", expected=3, assert_num_queries=django_assert_num_queries)
+    factories.RoundFactory()
+    factories.RoundFactory(contest=factories.RoundFactory().contest, number=2,
+                           opens_at=timezone.now() + timedelta(days=40), closes_at=timezone.now() + timedelta(days=50))
+    check(owner_api, "/api/contests/", expected=3, assert_num_queries=django_assert_num_queries)
+    assert len(owner_api.get("/api/contests/").json()) == 3
