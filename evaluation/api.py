@@ -4,6 +4,7 @@ pages decide what each user sees."""
 from __future__ import annotations
 
 from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -24,9 +25,9 @@ def _series_rows(request, submission, file_results, *, with_csv: bool) -> list[d
         models = []
         for point in row.points:
             entry = point.as_dict()
-            if with_csv:
+            if with_csv and request is not None:
                 entry["csv"] = request.build_absolute_uri(reverse(
-                    "evaluation-example-csv", args=[submission.pk, file_results.sha256, point.model.name]))
+                    "api-example-csv", args=[submission.pk, file_results.sha256, point.model.name]))
             models.append(entry)
         rows.append({"series": row.series.name, "visibility": row.series.visibility, "models": models,
                      "trend": _trend(row.trend)})
@@ -34,7 +35,8 @@ def _series_rows(request, submission, file_results, *, with_csv: bool) -> list[d
 
 
 def results_payload(request, submission, results: selectors.SubmissionResults) -> dict:
-    """The results JSON: per file, per series, per model; plus the whole task and the verdict."""
+    """The results JSON: per file, per series, per model; plus the whole task and the verdict. With no
+    request (the reviewers' payload, an exported benchmark) the per-example `csv` links are left out."""
     files = [{"name": f.name, "kind": f.kind, "index": f.index, "rows": f.rows, "sha256": f.sha256,
               "shots": f.shots, "source": f.source,
               "series": _series_rows(request, submission, f, with_csv=True)} for f in results.files]
@@ -120,6 +122,18 @@ class SubmissionResults(APIView):
                                                                                    submission=submission)))
 
 
+class ExampleCsv(APIView):
+    """GET /api/submissions/<id>/results/<sha256>/<model>.csv: one model's per-example results on one
+    file (the `csv` links of the results), answered by the submission page's own download view, for a
+    token as for a session."""
+
+    @extend_schema(operation_id="submissions_results_csv_retrieve", responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request, pk: int, sha256: str, model_name: str):
+        from .views import example_csv  # as in receivers.py: the pages load only when one is asked for
+
+        return example_csv(request._request, pk=pk, sha256=sha256, model_name=model_name)
+
+
 class ModelSerializer(serializers.Serializer):
     name = serializers.CharField()
     params = serializers.IntegerField(allow_null=True)
@@ -144,13 +158,27 @@ class SeriesList(APIView):
         return Response(SeriesSerializer(selectors.series_listed_to(request.user), many=True).data)
 
 
+class EvaluationSerializer(serializers.Serializer):
+    """The `evaluation` of GET /api/submissions/<id>/, over the current version's runs on the series
+    you may see. "queued" with a total of 0: no run has started yet (and none starts while no public
+    series is registered)."""
+
+    status = serializers.ChoiceField(choices=["queued", "running", "done", "failed"],
+                                     help_text="queued: no run has started; running: some have; done: every run finished "
+                                               "and none failed; failed: every run finished and one or more failed.")
+    done = serializers.IntegerField(help_text="Examples scored so far, over every model.")
+    total = serializers.IntegerField(help_text="Examples to score, over every model whose run has started.")
+
+
 def evaluation_field(request, submission) -> dict:
-    """The `evaluation` of GET /api/submissions/<id>/: {"status", "done", "total"}."""
+    """The `evaluation` of GET /api/submissions/<id>/: {"status", "done", "total"} (portal.api_hooks)."""
     series = selectors.visible_series(user=request.user, submission=submission)
     return selectors.evaluation_status(selectors.progress_of(version=submission.current_version, series=series))
 
 
 urlpatterns = [
     path("submissions/<int:pk>/results/", SubmissionResults.as_view(), name="api-submission-results"),
+    path("submissions/<int:pk>/results/<str:sha256>/<str:model_name>.csv", ExampleCsv.as_view(),
+         name="api-example-csv"),
     path("series/", SeriesList.as_view(), name="api-series"),
 ]

@@ -39,7 +39,8 @@ def _baseline(fig: go.Figure, rows, value, label: str) -> None:
 
 def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str) -> dict:
     fig.update_layout(title=title, template="plotly_white", height=380, margin=dict(l=60, r=20, t=50, b=50),
-                      xaxis=dict(title=x_title, type="log"), yaxis=dict(title=y_title), legend=dict(title="series"))
+                      xaxis=dict(title=x_title, type="log"), yaxis=dict(title=y_title), legend=dict(title="series"),
+                      showlegend=True)  # the series' name shows even when it is the only line
     return fig.to_plotly_json()
 
 

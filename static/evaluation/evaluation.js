@@ -7,7 +7,7 @@
     var spec = target.nextElementSibling;
     if (!spec || spec.type !== "application/json") return;
     var figure = JSON.parse(spec.textContent);
-    Plotly.newPlot(target, figure.data, figure.layout, {responsive: true, displaylogo: false});
+    Plotly.newPlot(target, figure.data, figure.layout, {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendChartToCloud"]});
   });
 
   var panel = document.getElementById("evaluation");
