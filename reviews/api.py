@@ -15,8 +15,10 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from evaluation import api as evaluation_api
+from evaluation.api import ResultsSerializer
 from portal import selectors as portal_selectors
-from portal.models import Contest
+from portal.models import Contest, Submission
 from portal.roles import ORGANIZER, role_of
 
 from . import selectors, services
@@ -74,11 +76,22 @@ class AssignmentSerializer(serializers.Serializer):
     review_deadline = serializers.DateTimeField(allow_null=True)
     reviews_open = serializers.BooleanField()
     submission = AnonymousSubmissionSerializer()
+    results = ResultsSerializer(help_text="The evaluation's results on every series, public and private, as "
+                                          "GET /api/submissions/<id>/results/ gives them, under anonymous file "
+                                          "names and without the per-example CSV links.")
     reviews = ShownReviewSerializer(many=True)
+
+
+def results_payload(*, submission: Submission, results) -> dict:
+    """The results in the shape of GET /api/submissions/<id>/results/ (ResultsSerializer), without the
+    per-example `csv` links: those answer the evaluation's own readers (the owner, organizers), never a
+    reviewer, and would point into the portal from an exported benchmark."""
+    return evaluation_api.results_payload(None, submission, results)
 
 
 def assignment_payload(request, assignment: Assignment) -> dict:
     anonymous = selectors.anonymous_submission(assignment)
+    results = selectors.results_for_assignment(assignment).results
     round = assignment.submission.round
     return AssignmentSerializer({
         "id": assignment.pk, "contest": assignment.submission.contest.slug, "round": round.number,
@@ -87,6 +100,7 @@ def assignment_payload(request, assignment: Assignment) -> dict:
         "reviews_open": selectors.reviews_open(round=round),
         "submission": {**anonymous.__dict__, "description": {key: text for key, _, text in anonymous.fields},
                        "download": reverse("reviews-assignment-zip", args=[assignment.pk])},
+        "results": results_payload(submission=assignment.submission, results=results),
         "reviews": selectors.shown_reviews(viewer=request.user, submission=assignment.submission),
     }).data
 

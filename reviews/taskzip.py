@@ -22,15 +22,19 @@ class DamagedZip(Exception):
 
 
 def anonymous_name(file: Mapping) -> str:
-    """task.csv, task-PART<n>.csv or task-CONTROL<n>.csv, from the file's kind and index."""
+    """task.csv, task-PART<n>.csv or task-CONTROL<n>.csv, from the file's kind and index; a k-shot variant
+    (`shots` k > 0) of one of them adds -<k>shot: task-4shot.csv, task-PART1-4shot.csv."""
     kind = file["kind"]
     if kind == "main":
-        return "task.csv"
-    if kind == "part":
-        return f"task-PART{file['index']}.csv"
-    if kind == "control":
-        return f"task-CONTROL{file['index']}.csv"
-    raise ValueError(f"Unknown kind of task file {kind!r}.")
+        stem = "task"
+    elif kind == "part":
+        stem = f"task-PART{file['index']}"
+    elif kind == "control":
+        stem = f"task-CONTROL{file['index']}"
+    else:
+        raise ValueError(f"Unknown kind of task file {kind!r}.")
+    shots = file.get("shots") or 0
+    return f"{stem}-{shots}shot.csv" if shots else f"{stem}.csv"
 
 
 def _ignored(entry: str) -> bool:

@@ -13,11 +13,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from evaluation import plots
+from evaluation.engine.trends import RULE as TREND_RULE
 from portal import selectors as portal_selectors
 from portal.models import Contest, Round, Submission
 from portal.roles import CONTESTANT, ORGANIZER, REVIEWER, role_of
 
-from . import export, prizes, selectors, services
+from . import export, prizes, selectors, services, suggestions
 from .forms import (
     AddReviewerForm,
     AssignForm,
@@ -105,7 +107,23 @@ def assignment_detail(request, pk: int):
         "submission": selectors.anonymous_submission(assignment, preview=True),
         "open": selectors.reviews_open(round=round), "deadline": selectors.review_deadline(round),
         "submitted": stored is not None and stored.status == stored.SUBMITTED,
+        **_results_context(selectors.results_for_assignment(assignment)),
     }, status=status)
+
+
+def _results_context(reviewer_results: selectors.ReviewerResults) -> dict:
+    """The assignment page's results section: each file (the whole task first) with its Plotly figures,
+    and the suggested levels beside Strength and Generality."""
+    results = reviewer_results.results
+    files = ([results.task] if results.task else []) + results.files
+    return {
+        "results": results, "trend_rule": TREND_RULE, "suggestion_rule": suggestions.RULE,
+        "suggestions": reviewer_results.suggestions, "suggested": (suggestions.STRENGTH, suggestions.GENERALITY),
+        "has_results": any(row.points for f in files for row in f.series),
+        "result_files": [{"file": f, "figures": [fig for fig in (plots.metric_figure(f, metric=results.metric),
+                                                                 plots.accuracy_figure(f, metric=results.metric)) if fig]}
+                         for f in files],
+    }
 
 
 @login_required

@@ -7,17 +7,23 @@ search for one in a response cannot hit an ordinary word.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
 
+from evaluation.models import Run
+from evaluation.services import start_private_evaluation
 from portal import services as portal_services
 from portal.models import Contest, Round, Submission
 from portal.services import AuthorData
 from reviews import services
-from reviews.models import Assignment
+from reviews.models import Assignment, Criterion
 from tests import datasets, factories
+from tests.evaluation.conftest import tiny_model_folders, tiny_series, worker  # noqa: F401 (fixtures)
+from tests.evaluation.test_jobs import all_finished, wait_for
 
 ADA = AuthorData("Ada Lovelace", "ada.lovelace@analytical-engines.org", "Analytical Engines Society")
 CHARLES = AuthorData("Charles Babbage", "charles@difference-engines.org")
@@ -108,6 +114,26 @@ def scene(db) -> Scene:
     rita_b = services.assign(submission=b, reviewer=rita, by=organizer)
     return Scene(contest=contest, round=round, organizer=organizer, alice=alice, bob=bob, rita=rita, remy=remy,
                  cora=cora, uma=uma, a=a, b=b, rita_a=rita_a, remy_a=remy_a, rita_b=rita_b)
+
+
+@pytest.fixture
+def seeded_rubric(transactional_db):
+    """The rubric as its migration seeds it. A transactional test ends by emptying every table, the seeded
+    rubric too, so a transactional test that rates submissions seeds it again, with the migration's own code."""
+    if not Criterion.objects.exists():
+        importlib.import_module("reviews.migrations.0002_rubric").seed(apps, None)
+
+
+@pytest.fixture
+def evaluated(tiny_series, worker, scene) -> Scene:  # noqa: F811 (the imported fixtures)
+    """The scene evaluated for real by a Celery worker: a and b on the public series "tiny" (tiny-1, tiny-2,
+    tiny-3), a also on the private series "held-out" (held-1, held-2), started by the organizer."""
+    start_private_evaluation(submission=scene.a, by=scene.organizer)
+    for submission in (scene.a, scene.b):
+        wait_for(lambda s=submission: all_finished(s.current_version))
+    assert sorted(Run.objects.filter(version=scene.a.current_version).values_list("model__name", "status")) == [
+        ("held-1", "done"), ("held-2", "done"), ("tiny-1", "done"), ("tiny-2", "done"), ("tiny-3", "done")]
+    return scene
 
 
 def levels(*values: str) -> dict[str, str]:

@@ -46,10 +46,10 @@ def test_the_benchmark_zip_holds_each_accepted_task_as_submitted_with_jsonl_meta
     assert archive.namelist() == [
         "README.md",
         "tasks/negation-task/negation-task.csv", "tasks/negation-task/negation-task.jsonl",
-        "tasks/negation-task/metadata.json",
+        "tasks/negation-task/metadata.json", "tasks/negation-task/results.json",
         "tasks/syllogism-test/syllogism-test-PART1.csv", "tasks/syllogism-test/syllogism-test-PART2.csv",
         "tasks/syllogism-test/syllogism-test-CONTROL1.csv", "tasks/syllogism-test/syllogism-test.jsonl",
-        "tasks/syllogism-test/metadata.json", "SHA256SUMS"]
+        "tasks/syllogism-test/metadata.json", "tasks/syllogism-test/results.json", "SHA256SUMS"]
     for name, data in _originals(s.a).items():
         assert archive.read(f"tasks/syllogism-test/{name}") == data  # as submitted, author's name and all
 
@@ -70,12 +70,24 @@ def test_the_benchmark_zip_holds_each_accepted_task_as_submitted_with_jsonl_meta
     assert metadata["award"] == {"tier": "second", "amount_usd": 20000, "round": 1, "nonprofit": None}
     assert metadata["description"]["generation_code_url"] == "https://github.com/adalovelace/syllogisms"
 
+    sha = s.b.current_version.files[0]["sha256"]
+    assert json.loads(archive.read("tasks/negation-task/results.json")) == {  # no model series registered
+        "metric": "classification", "version": 1,
+        "files": [{"name": "negation-task.csv", "kind": "main", "index": None, "rows": 300, "sha256": sha, "shots": 0,
+                   "source": None, "series": []}],
+        "task": {"rows": 300, "series": []},
+        "verdict": {"inverse_series": [], "strictly_inverse_series": [], "series_with_trend": 0, "eligible": None,
+                    "eligibility_reason": "Not known yet: no public series has results on two or more models.",
+                    "overridden": False}}
+
     sums = archive.read("SHA256SUMS").decode().splitlines()
     assert len(sums) == len(archive.namelist()) - 1
     for line in sums:
         digest, name = line.split("  ", 1)
         assert hashlib.sha256(archive.read(name)).hexdigest() == digest
-    assert "2 tasks, exported" in archive.read("README.md").decode()
+    readme = archive.read("README.md").decode()
+    assert "2 tasks, exported" in readme
+    assert "    tasks/<task>/results.json      the evaluation's results on every model series, public and private\n" in readme
     assert AuditEntry.objects.filter(action="exported").get().message == "Exported the benchmark (2 tasks)."
 
 
@@ -113,7 +125,7 @@ def test_the_command_writes_the_same_zip_and_refuses_what_it_cannot_do(decided, 
     stdout = io.StringIO()
     call_command("export_benchmark", "--contest", "isp", "--out", str(out), "--by", "org_olga_q1", stdout=stdout)
     assert stdout.getvalue().strip() == f"Wrote {out}: 2 accepted tasks: negation-task, syllogism-test."
-    assert len(zipfile.ZipFile(out).namelist()) == 10
+    assert len(zipfile.ZipFile(out).namelist()) == 12
     entry = AuditEntry.objects.get(action="exported")
     assert (entry.actor.username, entry.message) == (
         "org_olga_q1", "Exported the benchmark (2 tasks) to benchmark.zip from the command line.")

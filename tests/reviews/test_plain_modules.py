@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_rule_modules_import_no_django():
-    code = ("import sys, reviews.prizes, reviews.redaction, reviews.taskzip, reviews.assigning\n"
+    code = ("import sys, reviews.prizes, reviews.redaction, reviews.taskzip, reviews.assigning, reviews.suggestions\n"
             "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
@@ -93,6 +93,11 @@ def test_the_anonymised_zip_has_anonymous_names_fixed_times_and_redacted_content
 def test_anonymous_names_follow_the_kind_and_index():
     assert [anonymous_name({"kind": k, "index": i}) for k, i in [("main", None), ("part", 2), ("control", 3)]] == [
         "task.csv", "task-PART2.csv", "task-CONTROL3.csv"]
+    assert [anonymous_name({"kind": k, "index": i, "shots": 4}) for k, i in [("main", None), ("part", 2), ("control", 3)]] == [
+        "task-4shot.csv", "task-PART2-4shot.csv", "task-CONTROL3-4shot.csv"]
+    assert anonymous_name({"kind": "main", "index": None, "shots": 0}) == "task.csv"
+    with pytest.raises(ValueError, match=r"^Unknown kind of task file 'task'\.$"):
+        anonymous_name({"kind": "task", "index": None})
 
 
 def test_a_stored_zip_that_changed_is_refused():

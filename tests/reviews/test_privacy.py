@@ -1,7 +1,9 @@
 """The privacy matrix: every page, JSON endpoint and download of the review side (and the submission page and
 download it adds to), for anonymous, two contestants, an assigned, an unassigned and a conflicted reviewer and
 an organizer: exactly who gets what, that no reviewer response (zips and CSVs included) holds an author's name
-or email or the owner's username, and that no contestant response names a reviewer.
+or email or the owner's username, and that no contestant response names a reviewer. After a real evaluation:
+the results on every series reach the assigned reviewers and organizers, and the private series reach the
+owner only after the feedback release.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from reviews import services
 from reviews.models import Assignment
@@ -225,3 +229,61 @@ def test_no_email_crosses_the_blind(scene, mailoutbox, django_capture_on_commit_
     for mail in to_contestants:
         text = (mail.subject + mail.body).lower()
         assert not [u for u in s.reviewer_usernames if u.lower() in text]
+
+
+# --- the evaluation's results ------------------------------------------------------------------------------
+
+PRIVATE_NAMES = ("held-out", "held-1", "held-2")
+
+# (url template, statuses in USERS' order, who reads the private series there)
+RESULT_GETS = [
+    ("/reviews/assignments/{rita_a}/", ASSIGNED_ONLY, {"rita", "organizer"}),
+    ("/api/reviews/assignments/{rita_a}/", (401, 404, 404, 200, 404, 404, 200), {"rita", "organizer"}),
+    ("/api/reviews/assignments/", (401, 200, 200, 200, 200, 200, 200), {"rita", "organizer"}),
+    ("/reviews/assignments/{remy_a}/", (302, 404, 404, 404, 404, 404, 200), {"organizer"}),
+    ("/submissions/{a}/", (302, 200, 404, 404, 404, 404, 200), {"organizer"}),
+    ("/api/submissions/{a}/results/", (401, 200, 404, 404, 404, 404, 200), {"organizer"}),
+]
+
+
+def _private_readers(client, scene, url_template: str, statuses) -> set[str]:
+    """Check the statuses and the blind for every user; return who read a private series' name."""
+    url = url_template.format(**_ids(scene))
+    readers = set()
+    for who, expected in zip(USERS, statuses):
+        client.logout()
+        if _users(scene)[who] is not None:
+            client.force_login(_users(scene)[who])
+        response = client.get(url)
+        assert response.status_code == expected, f"{who} GET {url}: {response.status_code}"
+        text = _body(response)
+        _assert_private(scene, who, url, text)
+        if any(name in text for name in PRIVATE_NAMES):
+            readers.add(who)
+    return readers
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_rubric")
+def test_results_reach_the_assigned_reviewers_on_every_series_and_the_owner_after_the_release(evaluated, client):
+    s = evaluated
+    for url, statuses, readers in RESULT_GETS:
+        assert _private_readers(client, s, url, statuses) == readers, url
+    client.force_login(s.rita)
+    private = client.get(f"/api/reviews/assignments/{s.rita_a.pk}/").json()["results"]["files"][0]["series"][1]
+    assert (private["series"], private["visibility"], [(m["model"], m["n"]) for m in private["models"]]) == (
+        "held-out", "private", [("held-1", 150), ("held-2", 150)])
+
+    # A conflict removes the assignment, and the results with it (organizers see the removed one on the
+    # submission's review page).
+    services.declare_conflict(reviewer=s.rita, by=s.rita, submission=s.a, reason="A former colleague.")
+    assert _private_readers(client, s, "/reviews/assignments/{rita_a}/", (302, 404, 404, 404, 404, 404, 404)) == set()
+    assert _private_readers(client, s, "/api/reviews/assignments/{rita_a}/", (401, 404, 404, 404, 404, 404, 404)) == set()
+    client.force_login(s.rita)
+    assert [a["id"] for a in client.get("/api/reviews/assignments/").json()] == [s.rita_b.pk]
+
+    s.round.feedback_released_at = timezone.now() - timedelta(minutes=1)
+    s.round.save()
+    for url, statuses in (("/submissions/{a}/", (302, 200, 404, 404, 404, 404, 200)),
+                          ("/api/submissions/{a}/results/", (401, 200, 404, 404, 404, 404, 200))):
+        assert _private_readers(client, s, url, statuses) == {"alice", "organizer"}, url

@@ -2,8 +2,9 @@
 
     python manage.py export_benchmark --contest SLUG --out FILE.zip [--by USERNAME]
 
-The zip holds README.md, SHA256SUMS and, per task, its CSVs as submitted, <task>.jsonl and
-metadata.json (authors included: this export is for the organizers). The file appears only when
+The zip holds README.md, SHA256SUMS and, per task, its CSVs as submitted, <task>.jsonl,
+metadata.json (authors included: this export is for the organizers) and results.json (the evaluation's
+results on every series, private ones included). The file appears only when
 complete (it is written next to FILE.zip first). The export goes into the contest's audit log, under
 --by when given.
 """
@@ -22,7 +23,7 @@ from reviews import export, services
 
 
 class Command(BaseCommand):
-    help = "Export a contest's Accepted Tasks (CSVs, jsonl, metadata, README, SHA-256 checksums) as one zip."
+    help = "Export a contest's Accepted Tasks (CSVs, jsonl, metadata, results, README, SHA-256 checksums) as one zip."
 
     def add_arguments(self, parser):
         parser.add_argument("--contest", required=True, help="the contest's slug")
