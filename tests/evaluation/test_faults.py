@@ -165,11 +165,11 @@ def test_a_worker_process_killed_mid_task_gets_the_task_again_and_it_completes_o
     assert "{'sent': 3," in django(env, SWEEP)
 
     first = runs[0]
-    wait_for(lambda: running_midway(first.pk), timeout=120, what="the first run to be half done", workers=workers)
+    wait_for(lambda: running_midway(first.pk), timeout=300, what="the first run to be half done", workers=workers)
     child = psutil.Process(worker.pid).children()[0]
     os.kill(child.pid, signal.SIGKILL)  # the process scoring the task dies at once
 
-    wait_for(lambda: not Run.objects.exclude(status=Run.DONE).exists(), timeout=240, what="every run to finish",
+    wait_for(lambda: not Run.objects.exclude(status=Run.DONE).exists(), timeout=600, what="every run to finish",
              workers=workers)
     first.refresh_from_db()
     assert (first.status, first.attempts, first.done_examples, first.total_examples) == ("done", 2, ROWS, ROWS)
@@ -185,7 +185,7 @@ def test_a_whole_worker_killed_mid_task_is_requeued_by_the_sweep_and_completes_o
     first = Run.objects.filter(version=submission.current_version).order_by("model__position").first()
     doomed = workers.start(pool="solo")
     django(env, SWEEP)
-    wait_for(lambda: running_midway(first.pk), timeout=120, what="the first run to be half done", workers=workers)
+    wait_for(lambda: running_midway(first.pk), timeout=300, what="the first run to be half done", workers=workers)
     doomed.kill()  # SIGKILL: its message stays unacknowledged until the visibility timeout
     doomed.wait()
     time.sleep(5)  # longer than EVALUATION_STALE_AFTER_SECONDS: the heartbeat has stopped
@@ -193,7 +193,7 @@ def test_a_whole_worker_killed_mid_task_is_requeued_by_the_sweep_and_completes_o
     report = django(env, SWEEP)
     assert "'requeued': 1" in report, report
     workers.start(pool="solo")
-    wait_for(lambda: not Run.objects.exclude(status=Run.DONE).exists(), timeout=240, what="every run to finish",
+    wait_for(lambda: not Run.objects.exclude(status=Run.DONE).exists(), timeout=600, what="every run to finish",
              workers=workers)
     first.refresh_from_db()
     assert (first.attempts, first.done_examples) == (2, ROWS)
@@ -208,7 +208,7 @@ def test_redis_restarted_during_a_run_loses_no_work_and_counts_nothing_twice(
     first = Run.objects.filter(version=submission.current_version).order_by("model__position").first()
     workers.start(pool="solo")
     django(env, SWEEP)
-    wait_for(lambda: running_midway(first.pk), timeout=120, what="the first run to be half done", workers=workers)
+    wait_for(lambda: running_midway(first.pk), timeout=300, what="the first run to be half done", workers=workers)
     own_redis.stop()  # it keeps nothing on disk: the two queued messages are gone
     own_redis.start()
 
@@ -217,7 +217,7 @@ def test_redis_restarted_during_a_run_loses_no_work_and_counts_nothing_twice(
     assert set(Run.objects.exclude(pk=first.pk).values_list("status", flat=True)) == {"queued"}
     time.sleep(2.5)  # EVALUATION_RESEND_AFTER_SECONDS: a queued message that long is taken as lost
     assert "'sent': 2" in django(env, SWEEP)
-    wait_for(lambda: not Run.objects.exclude(status=Run.DONE).exists(), timeout=240, what="every run to finish",
+    wait_for(lambda: not Run.objects.exclude(status=Run.DONE).exists(), timeout=600, what="every run to finish",
              workers=workers)
     assert sorted(Run.objects.values_list("attempts", flat=True)) == [1, 1, 1]
     assert Result.objects.count() == 3
