@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from evaluation.models import LanguageModel
 from evaluation.registry import ModelEntry, SeriesEntry
 from evaluation.services import register_series
 from portal import services as portal_services
@@ -80,3 +81,15 @@ def submit(*, contest, owner=None, task_name: str = "syllo", zip_bytes: bytes | 
     data = factories.submission_data(task_name=task_name, **fields)
     return portal_services.create_submission(user=owner, contest=contest, data=data,
                                              zip_file=zip_bytes or syllogism_zip(task_name))
+
+
+@pytest.fixture
+def broken_model(tmp_path, transactional_db, settings):
+    """A model whose folder holds no loadable model: every attempt fails."""
+    settings.EVALUATION_RETRY_DELAY_SECONDS = 0
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model_type": "no-such-architecture"}')
+    register_series(entries=[SeriesEntry(name="broken", visibility="public", x_axis="params", models=(
+        ModelEntry(name="broken-1", spec=str(folder), params=10, flops=None, queue="cpu"),))])
+    return LanguageModel.objects.get(name="broken-1")

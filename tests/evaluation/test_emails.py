@@ -8,8 +8,6 @@ from django.core import mail
 
 from evaluation import notifications
 from evaluation.models import EvaluatedEmail, Run
-from evaluation.registry import ModelEntry, SeriesEntry
-from evaluation.services import register_series
 from tests.evaluation.conftest import submit
 from tests.evaluation.test_jobs import all_finished, wait_for
 
@@ -17,13 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def with_broken_model(tiny_series, tmp_path, settings):
-    settings.EVALUATION_RETRY_DELAY_SECONDS = 0
-    folder = tmp_path / "broken"
-    folder.mkdir()
-    (folder / "config.json").write_text('{"model_type": "no-such-architecture"}')
-    register_series(entries=[SeriesEntry(name="broken", visibility="public", x_axis="params", models=(
-        ModelEntry(name="broken-1", spec=str(folder), params=10, flops=None, queue="cpu"),))])
+def with_broken_model(tiny_series, broken_model):
+    """The tiny public series and a model that always fails."""
 
 
 def test_the_owner_is_emailed_once_when_validated_and_once_when_every_public_model_finished(

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from evaluation import jobs, selectors
 from evaluation.engine.evaluate import ModelSpec, evaluate_task
 from evaluation.engine.taskfile import read_task_zip
-from evaluation.models import LanguageModel, ModelSeries, Result, Run
+from evaluation.models import ModelSeries, Result, Run
 from evaluation.registry import ModelEntry, SeriesEntry
 from evaluation.services import register_series
 from portal import services as portal_services
@@ -142,18 +142,6 @@ def test_a_new_version_cancels_the_queued_work_of_the_older_one(contest_tx, tiny
     assert set(Run.objects.filter(version=v2).values_list("status", flat=True)) == {"queued"}
     # a worker that meets the cancelled runs' messages skips them
     assert [jobs.execute_run(run_id=r.pk, task_id=r.task_id) for r in Run.objects.filter(version=v1)] == ["skipped"] * 3
-
-
-@pytest.fixture
-def broken_model(tmp_path, transactional_db, settings):
-    """A model whose folder holds no loadable model: every attempt fails."""
-    settings.EVALUATION_RETRY_DELAY_SECONDS = 0
-    folder = tmp_path / "broken"
-    folder.mkdir()
-    (folder / "config.json").write_text('{"model_type": "no-such-architecture"}')
-    register_series(entries=[SeriesEntry(name="broken", visibility="public", x_axis="params", models=(
-        ModelEntry(name="broken-1", spec=str(folder), params=10, flops=None, queue="cpu"),))])
-    return LanguageModel.objects.get(name="broken-1")
 
 
 def test_a_run_that_always_fails_ends_failed_after_the_bounded_attempts(
