@@ -19,6 +19,7 @@ import logging
 import math
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -83,7 +84,9 @@ def _claim(run_id: int, task_id: str) -> Run | None:
     """Mark the run running for this delivery, or None if it is not this delivery's to do.
 
     A delivery with the run's own task id means the worker that held this very message was lost
-    (messages are acknowledged late and requeued then), so it takes over.
+    (messages are acknowledged late and requeued then), so it takes over. A run claimed by a
+    draining worker gets a task id of its own (`claim_for_drain`), so its message, still in the
+    queue, never takes it over while that worker is alive.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -335,12 +338,20 @@ def _drain(model_id: int) -> None:
     """Score other queued runs of the loaded model, oldest first (never one waiting for a retry)."""
     for _ in range(settings.EVALUATION_DRAIN_MAX):
         waiting = (Run.objects.filter(model_id=model_id, status=Run.QUEUED, attempts=0)
-                   .order_by("queued_at", "pk").values_list("pk", "task_id").first())
+                   .order_by("queued_at", "pk").values_list("pk", flat=True).first())
         if waiting is None:
             return
-        run = _claim(waiting[0], waiting[1] or f"drained-{waiting[0]}")
+        run = claim_for_drain(waiting)
         if run is not None and _execute_claimed(run) != Run.DONE:
             return
+
+
+def claim_for_drain(run_id: int) -> Run | None:
+    """Claim a queued run for the worker that has its model loaded. The claim gets a fresh task id:
+    the run's own message, delivered meanwhile to another worker process, then finds the run held
+    by someone else and is skipped, so the run is scored once. Should the draining worker die, the
+    sweep re-queues the run once its heartbeat is stale."""
+    return _claim(run_id, f"drained-{uuid.uuid4().hex}")
 
 
 def _requeue_if_files_changed(run: Run, files: list[TaskFile]) -> None:
