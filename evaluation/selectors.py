@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from portal.selectors import feedback_released
 
 from .models import EligibilityOverride, FewShotRequest, LanguageModel, ModelSeries, Result, Run
 
+log = logging.getLogger(__name__)
 TASK = "task"  # the pseudo-file that pools every non-control file of a task (its parts)
 
 
@@ -126,7 +128,7 @@ class SubmissionResults:
 
 
 def _version_files(version: SubmissionVersion, runs: Sequence[Run]) -> list[dict]:
-    """The zip's files, then the few-shot variants that some run scored, each once."""
+    """The zip's files, each followed by the few-shot variants of it that some run scored, each once."""
     files = [dict(f, shots=0, source=None) for f in version.files]
     seen = {f["sha256"] for f in files}
     for run in runs:
@@ -134,7 +136,19 @@ def _version_files(version: SubmissionVersion, runs: Sequence[Run]) -> list[dict
             if f.get("shots") and f["sha256"] not in seen:
                 seen.add(f["sha256"])
                 files.append(f)
-    return files
+    return beside_their_sources(files)
+
+
+def beside_their_sources(files: list[dict]) -> list[dict]:
+    """Uploaded files in their order, each followed by its few-shot variants (fewest shots first)."""
+    variants: dict[str | None, list[dict]] = {}
+    for f in files:
+        if f.get("shots"):
+            variants.setdefault(f.get("source"), []).append(f)
+    ordered = []
+    for f in (f for f in files if not f.get("shots")):
+        ordered += [f, *sorted(variants.pop(f["name"], []), key=lambda v: v["shots"])]
+    return ordered + [v for group in variants.values() for v in group]  # a variant of no listed file
 
 
 def _results_by_key(runs: Sequence[Run], shas: set[str], metric: str) -> dict[tuple[str, str], Result]:
@@ -156,7 +170,7 @@ def _cached_trend(metric: str, shas: Sequence[str], points: Sequence[ModelPoint]
         return None
     key = "trend:" + hashlib.sha256(json.dumps(
         [metric, list(shas), [[p.result.model_identity, p.size] for p in sized]]).encode()).hexdigest()
-    hit = cache.get(key)
+    hit = _cache_get(key)
     if hit is not None:
         return Trend(**hit) if hit else None
     values = _pooled_values(metric, shas, [p.result.model_identity for p in sized])
@@ -164,8 +178,25 @@ def _cached_trend(metric: str, shas: Sequence[str], points: Sequence[ModelPoint]
     computed = None
     if values and all(v and None not in v and len(v) == len(values[0]) for v in values):
         computed = trend([p.size for p in sized], values, worse=get_metric(metric).worse_direction(means))
-    cache.set(key, dataclasses.asdict(computed) if computed else {}, timeout=None)
+    _cache_set(key, dataclasses.asdict(computed) if computed else {})
     return computed
+
+
+def _cache_get(key: str):
+    """The cached value, or None when it is not cached or the cache (Redis) is down: the page then
+    computes the trend itself rather than fail."""
+    try:
+        return cache.get(key)
+    except Exception as exc:
+        log.warning("trend cache unreachable (%s: %s); computing the trend", type(exc).__name__, exc)
+        return None
+
+
+def _cache_set(key: str, value) -> None:
+    try:
+        cache.set(key, value, timeout=None)
+    except Exception as exc:
+        log.warning("trend cache unreachable (%s: %s); not caching the trend", type(exc).__name__, exc)
 
 
 def _pooled_values(metric: str, shas: Sequence[str], identities: Sequence[str]) -> list[list[float]]:
@@ -270,12 +301,18 @@ def results_for(*, user, submission: Submission) -> SubmissionResults:
 @dataclass
 class RunProgress:
     run: Run
+    expected_total: int = 0  # the examples the run will score, known before it starts
+
+    @property
+    def total(self) -> int:
+        """The run's own count once it has started; before, what the version's files promise."""
+        return self.run.total_examples or self.expected_total
 
     @property
     def fraction(self) -> float:
         if self.run.status == Run.DONE:
             return 1.0
-        return self.run.done_examples / self.run.total_examples if self.run.total_examples else 0.0
+        return self.run.done_examples / self.total if self.total else 0.0
 
     def as_dict(self, *, for_organizer: bool) -> dict:
         from .jobs import CONTESTANT_FAILURE
@@ -285,14 +322,22 @@ class RunProgress:
         if run.status == Run.FAILED:
             message = run.error if for_organizer else CONTESTANT_FAILURE
         return {"series": run.model.series.name, "model": run.model.name, "status": run.status,
-                "done": run.total_examples if run.status == Run.DONE else run.done_examples,
-                "total": run.total_examples, "message": message, "file_errors": run.file_errors}
+                "done": self.total if run.status == Run.DONE else run.done_examples,
+                "total": self.total, "message": message, "file_errors": run.file_errors}
+
+
+def expected_examples(*, version: SubmissionVersion) -> int:
+    """What a run of the version scores: every file's rows, once as uploaded and once per few-shot
+    variant asked for (a variant has its source's rows)."""
+    variants = FewShotRequest.objects.filter(submission_id=version.submission_id).count()
+    return sum(f["rows"] for f in version.files) * (1 + variants)
 
 
 def progress_of(*, version: SubmissionVersion, series: Sequence[ModelSeries]) -> list[RunProgress]:
-    runs = (Run.objects.filter(version=version, model__series__in=series)
-            .select_related("model__series").order_by("model__series__position", "model__position"))
-    return [RunProgress(run) for run in runs]
+    runs = list(Run.objects.filter(version=version, model__series__in=series)
+                .select_related("model__series").order_by("model__series__position", "model__position"))
+    expected = expected_examples(version=version) if runs else 0
+    return [RunProgress(run, expected) for run in runs]
 
 
 def evaluation_status(progress: Sequence[RunProgress]) -> dict:
@@ -308,7 +353,7 @@ def evaluation_status(progress: Sequence[RunProgress]) -> dict:
         status = "running"
     live = [p for p in progress if p.run.status != Run.CANCELLED]
     return {"status": status, "done": sum(p.as_dict(for_organizer=False)["done"] for p in live),
-            "total": sum(p.run.total_examples for p in live)}
+            "total": sum(p.total for p in live)}
 
 
 def few_shot_requests(*, submission: Submission) -> list[int]:

@@ -10,6 +10,7 @@ from pathlib import PurePath
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -142,6 +143,9 @@ def start_private(request, pk: int):
     return redirect("submission-detail", pk=pk)
 
 
+RUNS_PER_PAGE = 100
+
+
 @login_required
 def runs_page(request):
     """Every run, newest first, with its status, queue, attempts and error; retry and cancel."""
@@ -150,8 +154,9 @@ def runs_page(request):
     status = request.GET.get("status", "")
     if status:
         runs = runs.filter(status=status)
+    page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "evaluation/runs.html", {
-        "runs": runs[:500], "status": status, "statuses": Run.STATUS_CHOICES,
+        "runs": page, "status": status, "statuses": Run.STATUS_CHOICES,
         "rounds": Round.objects.select_related("contest", "private_evaluation"),
     })
 

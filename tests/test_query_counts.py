@@ -136,11 +136,12 @@ def test_the_submission_page_makes_the_same_queries_for_more_versions_models_and
     client.force_login(owner)
     check(client, f"/submissions/{first.pk}/", expected=8, assert_num_queries=django_assert_num_queries)
     scored(first.current_version, models=1)
-    # + runs and results (the results), the eligibility override, runs (the progress), few-shot requests
-    check(client, f"/submissions/{first.pk}/", expected=13, assert_num_queries=django_assert_num_queries)
+    # + runs and results (the results), the eligibility override, runs and few-shot requests (the
+    # progress: the examples a run will score), few-shot requests (the form)
+    check(client, f"/submissions/{first.pk}/", expected=14, assert_num_queries=django_assert_num_queries)
     [other] = copies(first, count=1, versions=4)
     scored(other.current_version, models=3)
-    check(client, f"/submissions/{other.pk}/", expected=13, assert_num_queries=django_assert_num_queries)
+    check(client, f"/submissions/{other.pk}/", expected=14, assert_num_queries=django_assert_num_queries)
     assert client.get(f"/submissions/{other.pk}/").content.decode().count("(current)") == 1
 
 
@@ -154,8 +155,8 @@ def test_the_results_and_submission_endpoints_make_the_same_queries_for_one_mode
         # token and user, profile, submission, series, runs, results, eligibility override
         check(owner_api, f"/api/submissions/{submission.pk}/results/", expected=7,
               assert_num_queries=django_assert_num_queries)
-        # token and user, profile, submission, authors, series, runs
-        check(owner_api, f"/api/submissions/{submission.pk}/", expected=6, assert_num_queries=django_assert_num_queries)
+        # token and user, profile, submission, authors, series, runs, few-shot requests
+        check(owner_api, f"/api/submissions/{submission.pk}/", expected=7, assert_num_queries=django_assert_num_queries)
     body = owner_api.get(f"/api/submissions/{other.pk}/results/").json()
     assert [m["model"] for m in body["files"][0]["series"][0]["models"]] == ["counted-0", "counted-1", "counted-2"]
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from evaluation import jobs, selectors, services
 from evaluation.models import FewShotRequest, ModelSeries, PrivateEvaluation, Result, Run
@@ -61,6 +62,33 @@ def test_a_run_claimed_more_than_the_bounded_times_fails_instead_of_running(cont
     assert jobs.execute_run(run_id=run.pk, task_id="redelivered") == "skipped"
     run.refresh_from_db()
     assert run.status == "failed" and run.error.endswith("Gave up after 3 attempts: the worker stopped each time.")
+
+
+def test_a_run_drained_by_the_worker_with_its_model_is_not_taken_over_by_its_own_message(contest_tx, tiny_series):
+    submission = submit(contest=contest_tx, task_name="syllo")
+    run = Run.objects.filter(version=submission.current_version).order_by("pk").first()
+    message_id = run.task_id
+    assert message_id  # sent to the queue when the version was saved
+
+    drained = jobs.claim_for_drain(run.pk)
+    assert drained.task_id.startswith("drained-") and drained.task_id != message_id
+    # its message reaches another worker process while the drain scores it: skipped, not claimed again
+    assert jobs.execute_run(run_id=run.pk, task_id=message_id) == "skipped"
+    run.refresh_from_db()
+    assert (run.status, run.attempts, run.task_id) == ("running", 1, drained.task_id)
+
+
+def test_the_evaluation_total_is_known_before_any_model_starts(contest_tx, tiny_series):
+    submission = submit(contest=contest_tx, task_name="syllo")  # 300 rows; no worker: nothing starts
+    client = APIClient()
+    client.force_login(submission.owner)
+    assert client.get(f"/api/submissions/{submission.pk}/").json()["evaluation"] == {
+        "status": "queued", "done": 0, "total": 900}  # three public models x 300 examples
+    FewShotRequest.objects.create(submission=submission, k=4, requested_by=submission.owner)
+    progress = client.get(reverse("evaluation-progress", args=[submission.pk])).json()
+    assert progress["evaluation"] == {"status": "queued", "done": 0, "total": 1800}  # and the 4-shot variant
+    assert [(r["model"], r["done"], r["total"]) for r in progress["runs"]] == [
+        ("tiny-1", 0, 600), ("tiny-2", 0, 600), ("tiny-3", 0, 600)]
 
 
 def test_the_sweep_starts_runs_for_current_versions_that_have_none(contest_tx, tiny_model_folders):
@@ -118,6 +146,18 @@ def test_few_shot_variants_are_scored_beside_the_original(contest_tx, tiny_serie
 
     again = client.post(reverse("evaluation-few-shot", args=[submission.pk]), {"k": "2"}, follow=True)
     assert "2-shot variants were already requested." in again.content.decode()
+
+
+def test_few_shot_variants_are_listed_right_after_their_original():
+    def f(name, shots=0, source=None):
+        return {"name": name, "sha256": name, "shots": shots, "source": source}
+
+    files = [f("t-PART1.csv"), f("t-PART2.csv"), f("t-CONTROL1.csv"), f("t-PART1-4shot.csv", 4, "t-PART1.csv"),
+             f("t-PART2-1shot.csv", 1, "t-PART2.csv"), f("t-PART1-1shot.csv", 1, "t-PART1.csv"),
+             f("gone-1shot.csv", 1, "gone.csv")]
+    assert [x["name"] for x in selectors.beside_their_sources(files)] == [
+        "t-PART1.csv", "t-PART1-1shot.csv", "t-PART1-4shot.csv", "t-PART2.csv", "t-PART2-1shot.csv",
+        "t-CONTROL1.csv", "gone-1shot.csv"]
 
 
 def test_few_shot_variants_are_refused_for_few_shot_tasks_and_too_large_k(contest_tx, tiny_series):

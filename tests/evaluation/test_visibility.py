@@ -101,5 +101,39 @@ def test_only_organizers_reach_the_runs_page_and_its_actions(evaluated, client):
     client.force_login(factories.organizer())
     page = client.get(reverse("evaluation-runs")).content.decode()
     assert page.count('<tr data-run="') == 5
+    assert 'Runs 1–5 of 5, newest first.' in page and 'id="runs-pages"' not in page
+    assert f'href="{reverse("evaluation-runs")}">Runs</a>' in page  # the organizers' menu leads to it
+    retried_at = timezone.now()
     assert client.post(reverse("evaluation-run-action", args=[run.pk, "retry"])).status_code == 302
-    assert Run.objects.get(pk=run.pk).status in ("queued", "running", "done")
+    wait_for(lambda: Run.objects.get(pk=run.pk).status == "done")
+    run.refresh_from_db()
+    # queued again from scratch and done at once: every file was already scored on this model
+    assert (run.attempts, run.loaded_model, run.started_at > retried_at) == (1, False, True)
+
+
+def test_the_runs_page_is_paged_and_keeps_the_status_filter(evaluated, client, monkeypatch):
+    from evaluation import views
+
+    monkeypatch.setattr(views, "RUNS_PER_PAGE", 2)
+    client.force_login(factories.organizer())
+    first = client.get(reverse("evaluation-runs"), {"status": "done"}).content.decode()
+    assert first.count('<tr data-run="') == 2
+    assert "Runs 1–2 of 5, newest first." in first and "Page 1 of 3" in first
+    assert 'href="?status=done&amp;page=2">Older</a>' in first
+    last = client.get(reverse("evaluation-runs"), {"status": "done", "page": "3"}).content.decode()
+    assert last.count('<tr data-run="') == 1 and "Runs 5–5 of 5, newest first." in last
+    newest_first = list(Run.objects.values_list("pk", flat=True))  # the page's order: Run.Meta.ordering
+    assert f'<tr data-run="{newest_first[-1]}">' in last
+
+
+def test_results_are_computed_when_the_trend_cache_is_down(evaluated, client, settings):
+    client.force_login(evaluated.owner)
+    cached = client.get(f"/api/submissions/{evaluated.pk}/results/").json()
+    # Redis (the cache) unreachable: nothing listens on port 1
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}
+    page = client.get(reverse("submission-detail", args=[evaluated.pk]))
+    assert page.status_code == 200 and "syllo.csv" in page.content.decode()
+    computed = client.get(f"/api/submissions/{evaluated.pk}/results/")
+    assert computed.status_code == 200
+    assert computed.json() == cached
