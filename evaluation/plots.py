@@ -1,5 +1,6 @@
 """Plotly figures of a file's results: the metric against model size (log x axis), one line per
-series with 95% error bars and the chance baseline, and the accuracy where the metric has one.
+series with 95% error bars and the metric's baseline (chance, or "no change" for the log-odds
+metrics), and the accuracy where the metric has one.
 
 Pages embed the figures' JSON and draw them with the plotly.js that the Python package ships.
 """
@@ -51,7 +52,7 @@ def metric_figure(file_results, *, metric: str) -> dict | None:
         return None
     m = get_metric(metric)
     fig = go.Figure([_line(row, lambda p: p.result.mean, lambda p: Z95 * (p.result.sem or 0.0)) for row in rows])
-    _baseline(fig, rows, lambda p: p.result.baseline, "chance")
+    _baseline(fig, rows, lambda p: p.result.baseline, m.baseline_label)
     return _layout(fig, title=f"{file_results.label}: {m.value_label}", x_title=_axis_title(rows),
                    y_title=m.value_label)
 

@@ -87,6 +87,7 @@ class Metric:
     value_label: str  # y-axis label of the scaling plot
     help_text: str  # for the submission form
     baseline_description: str  # what the `baseline` column means for this metric
+    baseline_label: str  # the baseline's name on a plot
     higher_is_worse: bool | None  # None: the task's own sign says which way is worse (logodds)
     chance_loss: bool  # the baseline is the loss of a uniform guess over the classes
     fixed_baseline: float | None  # the baseline where it does not depend on the file
@@ -237,6 +238,7 @@ CLASSIFICATION = Metric(
     help_text="classification: prompt, classes, answer_index; the loss is −log p of the correct "
               "class, normalised over the classes.",
     baseline_description="the loss of a uniform guess over the classes (mean of log(number of classes))",
+    baseline_label="chance",
     higher_is_worse=True, chance_loss=True, fixed_baseline=None,
     example_type=ClassificationExample, prompt_columns=("prompt",),
     answer=lambda ex: ex.classes[ex.answer_index], parse_row=_classification_row,
@@ -250,6 +252,7 @@ SEQUENCE_PROB = Metric(
     value_label="loss (−log p of the completion)",
     help_text="sequence_prob: prompt, completion; the loss is −log p of the completion.",
     baseline_description="none (a completion has no chance level)",
+    baseline_label="",
     higher_is_worse=True, chance_loss=False, fixed_baseline=None,
     example_type=SequenceProbExample, prompt_columns=("prompt",),
     answer=lambda ex: ex.completion, parse_row=_sequence_prob_row,
@@ -264,6 +267,7 @@ LOGODDS = Metric(
     help_text="logodds: prompt, other_prompt, classes (two single-token classes), answer_index; "
               "the value is the change in the answer's log-odds between the two prompts.",
     baseline_description=_PAIR_BASELINE,
+    baseline_label="no change",
     higher_is_worse=None, chance_loss=False, fixed_baseline=0.0,
     example_type=LogoddsExample, prompt_columns=("prompt", "other_prompt"),
     answer=lambda ex: ex.classes[ex.answer_index], parse_row=partial(_pair_row, metric="logodds"),
@@ -277,6 +281,7 @@ ABSOLUTE_LOGODDS = Metric(
     value_label="absolute log-odds difference",
     help_text="absolute_logodds: the columns of logodds; the value is the size of that change.",
     baseline_description=_PAIR_BASELINE + " (|D| = 0)",
+    baseline_label="no change",
     higher_is_worse=True, chance_loss=False, fixed_baseline=0.0,
     example_type=LogoddsExample, prompt_columns=LOGODDS.prompt_columns,
     answer=LOGODDS.answer, parse_row=partial(_pair_row, metric="absolute_logodds"),

@@ -21,6 +21,7 @@ from .metrics import Metric, get_metric
 
 def scaling_figure(summary: dict, *, metric: Metric | str, title: str | None = None) -> go.Figure:
     """A Plotly figure of `mean` against `params` (log x), one line per file, error bars = sem."""
+    metric = get_metric(metric)
     fig = go.Figure()
     left_out = set()
     for file in summary.get("files", []):
@@ -41,11 +42,11 @@ def scaling_figure(summary: dict, *, metric: Metric | str, title: str | None = N
         baselines = [m.get("baseline") for m in points]
         if all(b is not None for b in baselines) and len({round(b, 9) for b in baselines}) == 1:
             fig.add_hline(y=baselines[0], line_dash="dot", line_color="gray",
-                          annotation_text=f"chance ({file['name']})", annotation_position="bottom right")
+                          annotation_text=f"{metric.baseline_label} ({file['name']})", annotation_position="bottom right")
     fig.update_layout(
         title=title or "Scaling",
         xaxis=dict(title="parameters", type="log"),
-        yaxis=dict(title=get_metric(metric).value_label),
+        yaxis=dict(title=metric.value_label),
         template="plotly_white",
         legend=dict(title="file"),
     )
