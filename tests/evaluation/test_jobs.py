@@ -3,6 +3,7 @@ Celery worker on tiny real models; the result cache; cancelled and failing work.
 
 from __future__ import annotations
 
+import csv
 import json
 import time
 
@@ -14,6 +15,7 @@ from rest_framework.test import APIClient
 from evaluation import jobs, selectors
 from evaluation.engine.evaluate import ModelSpec, evaluate_task
 from evaluation.engine.taskfile import read_task_zip
+from evaluation.engine.trends import trend
 from evaluation.models import ModelSeries, Result, Run
 from evaluation.registry import ModelEntry, SeriesEntry
 from evaluation.services import register_series
@@ -41,7 +43,7 @@ def all_finished(version) -> bool:
 
 
 def test_an_upload_is_scored_on_every_public_model_and_the_api_has_the_engine_numbers(
-        contest_tx, tiny_series, worker):
+        contest_tx, tiny_series, worker, tmp_path):
     zip_bytes = syllogism_zip("syllo", control=True)
     submission = submit(contest=contest_tx, task_name="syllo", zip_bytes=zip_bytes)
     version = submission.current_version
@@ -63,7 +65,7 @@ def test_an_upload_is_scored_on_every_public_model_and_the_api_has_the_engine_nu
     report = read_task_zip(zip_bytes, metric="classification", task_name="syllo")
     specs = [ModelSpec(str(m.folder), params=m.params, name=m.name) for m in
              (tiny_series[n] for n in ("tiny-1", "tiny-2", "tiny-3"))]
-    expected = evaluate_task(report, metric="classification", models=specs, out_dir=None, progress=False)
+    expected = evaluate_task(report, metric="classification", models=specs, out_dir=tmp_path, progress=False)
     for api_file, engine_file in zip(body["files"], expected["files"]):
         got = [{k: v for k, v in m.items() if k != "csv"} for m in api_file["series"][0]["models"]]
         assert len(got) == 3
@@ -74,11 +76,15 @@ def test_an_upload_is_scored_on_every_public_model_and_the_api_has_the_engine_nu
             for key in ("mean", "sem", "class_mass"):
                 assert g[key] == pytest.approx(e[key], rel=1e-9, abs=1e-12), key
 
-    trend = body["files"][0]["series"][0]["trend"]
-    assert set(trend) == {"label", "slope", "slope_ci", "spearman", "monotonic"}
-    means = [m["mean"] for m in body["files"][0]["series"][0]["models"]]
-    assert trend["monotonic"] == (means == sorted(means) or means == sorted(means, reverse=True))
-    assert trend["slope_ci"][0] <= trend["slope"] <= trend["slope_ci"][1]
+    # the trend is the engine's trend rule on the engine's own per-example losses (lower is better)
+    engine_values = [[float(row["value"]) for row in csv.DictReader(
+        (tmp_path / f"syllo__{spec.name}.csv").read_text().splitlines())] for spec in specs]
+    assert [len(v) for v in engine_values] == [300, 300, 300]
+    want = trend([spec.params for spec in specs], engine_values, worse=+1)
+    got = body["files"][0]["series"][0]["trend"]
+    assert (got["label"], got["monotonic"]) == (want.label, want.monotonic)
+    assert [got["slope"], got["spearman"], *got["slope_ci"]] == pytest.approx(
+        [want.slope, want.spearman, *want.slope_ci], rel=1e-6, abs=1e-9)
 
     csv_url = body["files"][0]["series"][0]["models"][0]["csv"]
     rows = client.get(csv_url).content.decode().splitlines()
