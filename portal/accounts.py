@@ -7,6 +7,14 @@ ORM) gives a confirmed account, because an account without that flag set to Fals
 The confirmation link carries a token from Django's own token generator (the one behind password
 reset), bound to the account's email and confirmation state, so it stops working once used or once
 the email changes, and expires after PASSWORD_RESET_TIMEOUT.
+
+The email is unique ignoring case: checked here for a clear message, and enforced by the database
+(a unique index on lower(email) over non-empty emails, migration 0004) for sign-ups that race.
+
+Failed logins (django-axes, AXES_HANDLER below) lock an account and, separately, the address they
+come from. A successful login forgets only the failures at that account from that address, so
+logging into one's own account never frees an address that guessed at someone else's; a new
+password (a completed reset, say) forgets every failure at the account, which lifts its lock.
 """
 
 from __future__ import annotations
@@ -14,6 +22,8 @@ from __future__ import annotations
 import logging
 import smtplib
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
@@ -21,6 +31,7 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -67,23 +78,43 @@ def email_confirmed(user) -> bool:
     return profile is None or profile.email_confirmed
 
 
-def _ensure_email_free(email: str, *, username: str | None = None) -> None:
-    other = User.objects.filter(email__iexact=email).exclude(username=username).first()
-    if other is not None:
+def ensure_email_free(*, email: str, account: User | None = None) -> None:
+    """Refuse an email that another account (any but `account`) already uses, ignoring case. An empty
+    email is never taken (accounts made in the admin may have none)."""
+    others = User.objects.filter(email__iexact=email)
+    if account is not None and account.pk is not None:
+        others = others.exclude(pk=account.pk)
+    if email and others.exists():
         raise AccountRefused(f"Another account already uses {email}; log in to it (or reset its password), "
                              "or use another address.", field="email")
+
+
+def _taken_meanwhile(*, username: str, email: str, account: User | None = None) -> AccountRefused | None:
+    """After an IntegrityError: which unique index refused the save, said as the form says it. The
+    username, or (migration 0004's index on lower(email)) the email, was taken by another request
+    between the checks and the insert. None if neither was."""
+    others = User.objects.all() if account is None or account.pk is None else User.objects.exclude(pk=account.pk)
+    if others.filter(username=username).exists():
+        return AccountRefused(f"The username {username} was taken a moment ago; choose another.", field="username")
+    try:
+        ensure_email_free(email=email, account=account)
+    except AccountRefused as refused:
+        return refused
+    return None
 
 
 def sign_up(*, username: str, email: str, password: str) -> User:
     """A contestant account from the sign-up page: its email must be confirmed before it can submit."""
     try:
         with transaction.atomic():
-            _ensure_email_free(email)
+            ensure_email_free(email=email)
             user = User.objects.create_user(username, email, password)
             Profile.objects.create(user=user, role=CONTESTANT, email_confirmed=False)
-    except IntegrityError:  # the same username was taken between the form's check and the insert
-        raise AccountRefused(f"The username {username} was taken a moment ago; choose another.",
-                             field="username") from None
+    except IntegrityError:  # another sign-up took the username or the email after the checks
+        refused = _taken_meanwhile(username=username, email=email)
+        if refused is None:
+            raise
+        raise refused from None
     return user
 
 
@@ -127,13 +158,23 @@ def confirm_email(*, uidb64: str, token: str) -> User | None:
     return user
 
 
+def ensure_valid_email(*, email: str) -> None:
+    """Refuse what Django's EmailValidator refuses, saying what was given."""
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise AccountRefused(f"{email!r} is not an email address; give one like name@example.org.",
+                             field="email") from None
+
+
 def create_or_update_account(*, username: str, role: str, email: str, password: str) -> tuple[User, bool]:
     """An account made by an organizer (confirmed); run again, it updates the role, email and password.
     Returns (user, created)."""
     if role not in dict(ROLE_CHOICES):
         raise AccountRefused(f"Unknown role {role!r}; choose one of {', '.join(dict(ROLE_CHOICES))}.")
-    _ensure_email_free(email, username=username)
+    ensure_valid_email(email=email)
     user = User.objects.filter(username=username).first() or User(username=username)
+    ensure_email_free(email=email, account=user)
     user.email = email
     try:
         validate_password(password, user)
@@ -142,16 +183,60 @@ def create_or_update_account(*, username: str, role: str, email: str, password: 
     user.set_password(password)
     user.is_staff = user.is_superuser = role == ORGANIZER
     created = user.pk is None
-    with transaction.atomic():
-        user.save()
-        Profile.objects.update_or_create(user=user, defaults={"role": role, "email_confirmed": True})
+    try:
+        with transaction.atomic():
+            user.save()
+            Profile.objects.update_or_create(user=user, defaults={"role": role, "email_confirmed": True})
+    except IntegrityError:  # another request took the username or the email after the checks
+        refused = _taken_meanwhile(username=username, email=email, account=user)
+        if refused is None:
+            raise
+        raise refused from None
     return user, created
+
+
+def forget_failed_logins(*, username: str, address: str | None = None) -> int:
+    """Delete the failed logins (django-axes' records) at this account: those from `address` only, or,
+    with no address, from every address. Returns how many records went."""
+    if not username:  # axes' reset with neither a username nor an address would forget every record
+        return 0
+    return axes_reset(username=username, ip=address)
+
+
+class AxesHandler(AxesDatabaseHandler):
+    """django-axes' database handler (settings.AXES_HANDLER), with AXES_RESET_ON_SUCCESS off: a
+    successful login forgets only the failures at that account from that address. (Axes' own reset
+    on success also forgets every failure from the address, whatever account it guessed at, so an
+    attacker could guess at a victim, log into an account of their own from the same address, and
+    start again.)"""
+
+    def user_logged_in(self, sender, request, user, **kwargs):
+        super().user_logged_in(sender, request, user, **kwargs)
+        if request.axes_ip_address:  # an unknown address vouches for nothing
+            forget_failed_logins(username=user.get_username(), address=request.axes_ip_address)
+
+
+class NewPasswordUnlocksAccount:
+    """Listed in AUTH_PASSWORD_VALIDATORS for the hook Django calls once a new password is saved (a
+    completed password reset, the change form, the admin, create_account): the account's failed
+    logins are forgotten, so a lock on the account lifts. It refuses no password."""
+
+    def validate(self, password: str, user=None) -> None:
+        return None
+
+    def get_help_text(self) -> str:
+        return "Setting a new password also unlocks the account if too many failed logins locked it."
+
+    def password_changed(self, password: str, user=None) -> None:
+        if user is not None:
+            forget_failed_logins(username=user.get_username())
 
 
 def lockout_message() -> str:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return (f"Too many failed logins: this account, or the address you log in from, is locked for "
-            f"{minutes} minutes. Try again later, reset your password, or ask an organizer to unlock it.")
+            f"{minutes} minutes. Try again later, reset your password (that unlocks the account, not the "
+            "address), or ask an organizer to unlock it.")
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from . import services
+from . import accounts, services
 from .deadlines import format_aoe
 from .models import Author, Contest, Profile, Round, Submission, SubmissionVersion
 
@@ -87,3 +91,24 @@ class ProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "role", "email_confirmed")
     list_filter = ("role", "email_confirmed")
     search_fields = ("user__username", "user__email")
+
+
+class AccountForm(UserChangeForm):
+    """Django's user form, refusing an email that another account uses (ignoring case) with the
+    message sign-up gives, rather than failing on the database's unique index."""
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        try:
+            accounts.ensure_email_free(email=email, account=self.instance)
+        except accounts.AccountRefused as refused:
+            raise ValidationError(refused.message) from None
+        return email
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    form = AccountForm

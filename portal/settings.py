@@ -113,18 +113,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # refuses nothing: once a new password is saved (a completed reset, say), the account's failed
+    # logins are forgotten, which lifts a lock on the account (not on an address)
+    {"NAME": "portal.accounts.NewPasswordUnlocksAccount"},
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses logins while an account or address is locked
     "django.contrib.auth.backends.ModelBackend",
 ]
 # 10 failed logins (within 15 minutes of each other) lock the account, and the address they came
-# from, for 15 minutes; organizers unlock in the admin (Axes > Access attempts: delete).
+# from, for 15 minutes; organizers unlock in the admin (Axes > Access attempts: delete), and a new
+# password unlocks the account. A successful login forgets only the failures at that account from
+# that address (portal.accounts.AxesHandler): axes' own AXES_RESET_ON_SUCCESS would forget every
+# failure from the address, whatever account it guessed at.
 AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock lasts 15 minutes, not longer
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False
+AXES_HANDLER = "portal.accounts.AxesHandler"
 AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "portal.accounts.client_ip"
 AXES_VERBOSE = False  # no start-up banner on every management command

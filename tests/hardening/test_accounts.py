@@ -4,12 +4,17 @@ a link before submitting, password reset by email, and accounts made any other w
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import threading
+import time
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -22,7 +27,8 @@ from tests.test_submissions import form_data, submit
 pytestmark = pytest.mark.django_db
 
 LOCKED = ("Too many failed logins: this account, or the address you log in from, is locked for 15 minutes. "
-          "Try again later, reset your password, or ask an organizer to unlock it.")
+          "Try again later, reset your password (that unlocks the account, not the address), or ask an "
+          "organizer to unlock it.")
 LINK = re.compile(r"http://testserver(/\S+)")
 
 
@@ -61,6 +67,70 @@ def test_ten_failed_logins_from_one_address_lock_that_address_only(client):
     assert log_in(client, user.username, factories.PASSWORD, REMOTE_ADDR="10.0.0.2").status_code == 302
 
 
+def failures() -> list[tuple[str, str, int]]:
+    return list(AccessAttempt.objects.order_by("username", "ip_address")
+                .values_list("username", "ip_address", "failures_since_start"))
+
+
+def test_logging_into_ones_own_account_does_not_free_an_address_that_guessed_at_another(client):
+    victim, attacker = factories.contestant(username="victim"), factories.contestant(username="attacker")
+    for attempt in range(9):
+        assert log_in(client, victim.username, "wrong-password", REMOTE_ADDR="10.0.0.7").status_code == 200, attempt
+    assert log_in(client, attacker.username, factories.PASSWORD, REMOTE_ADDR="10.0.0.7").status_code == 302
+    assert failures() == [("victim", "10.0.0.7", 9)]  # the attacker's own login forgot nothing of them
+    client.logout()
+    locked = log_in(client, victim.username, "wrong-password", REMOTE_ADDR="10.0.0.7")
+    assert (locked.status_code, escape(LOCKED) in locked.content.decode()) == (429, True)
+    assert log_in(client, victim.username, factories.PASSWORD, REMOTE_ADDR="10.0.0.8").status_code == 429
+
+
+def test_an_address_that_guessed_at_many_accounts_stays_counted_after_a_login_to_its_own(client):
+    attacker = factories.contestant(username="attacker")
+    for n in range(9):
+        log_in(client, f"guess{n}", "wrong-password", REMOTE_ADDR="10.0.0.7")
+    assert log_in(client, attacker.username, factories.PASSWORD, REMOTE_ADDR="10.0.0.7").status_code == 302
+    client.logout()
+    locked = log_in(client, "guess9", "wrong-password", REMOTE_ADDR="10.0.0.7")
+    assert (locked.status_code, escape(LOCKED) in locked.content.decode()) == (429, True)
+
+
+def test_the_owners_login_forgets_their_own_failures_from_that_address_only(client):
+    owner = factories.contestant(username="owner")
+    for _ in range(3):  # someone else, elsewhere
+        assert log_in(client, owner.username, "wrong-password", REMOTE_ADDR="10.0.0.66").status_code == 200
+    for _ in range(6):
+        assert log_in(client, owner.username, "wrong-password", REMOTE_ADDR="10.0.0.1").status_code == 200
+    assert log_in(client, owner.username, factories.PASSWORD, REMOTE_ADDR="10.0.0.1").status_code == 302
+    assert failures() == [("owner", "10.0.0.66", 3)]
+    client.logout()
+    for attempt in range(6):  # 3 + 6 = 9: not locked yet
+        assert log_in(client, owner.username, "wrong-password", REMOTE_ADDR="10.0.0.1").status_code == 200, attempt
+    assert log_in(client, owner.username, "wrong-password", REMOTE_ADDR="10.0.0.1").status_code == 429
+
+
+def reset_password(client, mailoutbox, email: str, new_password: str) -> None:
+    assert client.post(reverse("password_reset"), {"email": email}).status_code == 302
+    link = LINK.search(mailoutbox[-1].body).group(1)
+    form_page = client.get(link, follow=True)
+    assert form_page.context["validlink"] is True
+    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password})
+    assert (done.status_code, done["Location"]) == (302, reverse("password_reset_complete"))
+
+
+def test_a_password_reset_unlocks_the_account_but_not_an_address(client, mailoutbox):
+    user = factories.contestant(username="ada", email="ada@example.org")
+    for _ in range(10):
+        log_in(client, user.username, "wrong-password", REMOTE_ADDR="10.0.0.8")
+    for n in range(10):
+        log_in(client, f"guess{n}", "wrong-password", REMOTE_ADDR="10.0.0.9")
+    assert log_in(client, user.username, factories.PASSWORD).status_code == 429  # the account is locked
+
+    reset_password(client, mailoutbox, "ada@example.org", "another-long-password")
+    assert failures() == [(f"guess{n}", "10.0.0.9", 1) for n in range(10)]  # the account's are forgotten
+    assert log_in(client, user.username, "another-long-password", REMOTE_ADDR="10.0.0.9").status_code == 429
+    assert log_in(client, user.username, "another-long-password").status_code == 302
+
+
 def test_behind_a_proxy_the_address_is_the_one_it_appended_to_x_forwarded_for(client, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     user = factories.contestant()
@@ -95,6 +165,109 @@ def test_the_sign_up_email_is_unique_ignoring_case(client):
     assert response.context["form"].errors["email"] == [
         "Another account already uses ada@example.ORG; log in to it (or reset its password), or use another address."]
     assert not User.objects.filter(username="newbie").exists()
+
+
+EMAIL_INDEX = "portal_auth_user_email_lower_uniq"  # migration portal 0004
+
+
+def test_the_database_refuses_a_second_account_with_the_same_email_ignoring_case():
+    User.objects.create_user("ada", "Ada@Example.org", factories.PASSWORD)
+    with pytest.raises(IntegrityError) as refused, transaction.atomic():
+        User.objects.create_user("ada2", "ada@example.ORG", factories.PASSWORD)
+    assert f'duplicate key value violates unique constraint "{EMAIL_INDEX}"' in str(refused.value)
+    User.objects.create_user("no-email-1", "", factories.PASSWORD)  # accounts with no email do not clash
+    User.objects.create_user("no-email-2", "", factories.PASSWORD)
+    assert sorted(User.objects.values_list("username", flat=True)) == ["ada", "no-email-1", "no-email-2"]
+
+
+def waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock'")
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sign_up_that_loses_the_race_for_an_email_gets_the_form_message(client):
+    inserted, release, saw_the_wait = threading.Event(), threading.Event(), threading.Event()
+
+    def first_sign_up():  # another request, on its own connection, has inserted but not yet committed
+        try:
+            with transaction.atomic():
+                User.objects.create_user("first", "Race@Example.org", factories.PASSWORD)
+                inserted.set()
+                release.wait(60)
+        finally:
+            connection.close()
+
+    def commit_once_the_second_waits():  # the second insert waits on the email index, then this commits
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if waiting_on_a_lock():
+                    saw_the_wait.set()
+                    break
+                time.sleep(0.05)
+        finally:
+            release.set()
+            connection.close()
+
+    first = threading.Thread(target=first_sign_up)
+    first.start()
+    assert inserted.wait(30)
+    watcher = threading.Thread(target=commit_once_the_second_waits)
+    watcher.start()
+    response = sign_up(client, username="second", email="race@example.ORG")  # its check saw no "first" yet
+    first.join(30)
+    watcher.join(30)
+
+    assert saw_the_wait.is_set()
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"email": [
+        "Another account already uses race@example.ORG; log in to it (or reset its password), or use another address."]}
+    assert list(User.objects.values_list("username", flat=True)) == ["first"]
+
+
+def test_the_admin_refuses_an_email_another_account_uses(client):
+    factories.contestant(username="ada", email="ada@example.org")
+    bob = factories.contestant(username="bob", email="bob@example.org", first_name="", last_name="")
+    client.force_login(factories.organizer(is_superuser=True))
+    url = reverse("admin:auth_user_change", args=[bob.pk])
+
+    def change_email(email: str):
+        return client.post(url, {"username": "bob", "email": email, "first_name": "", "last_name": "",
+                                 "is_active": "on", "date_joined_0": "2026-01-05", "date_joined_1": "10:00:00",
+                                 "last_login_0": "", "last_login_1": ""})
+
+    refused = change_email("ADA@example.org")
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors == {"email": [
+        "Another account already uses ADA@example.org; log in to it (or reset its password), or use another address."]}
+    bob.refresh_from_db()
+    assert bob.email == "bob@example.org"
+    assert change_email("Bob@Example.org").status_code == 302  # its own email, in other letters
+    assert change_email("").status_code == 302  # no email: never taken
+    assert User.objects.filter(email="").count() == 1
+
+
+def test_on_sqlite_too_the_email_index_refuses_and_migrating_back_drops_it(tmp_path):
+    env = live.laptop_env(tmp_path / "var")
+    live.manage(env, "migrate", "--noinput", "-v", "0")
+    duplicate = ("import json\nfrom django.contrib.auth.models import User\nfrom django.db import IntegrityError\n"
+                 "User.objects.create_user('ada', 'Ada@Example.org', 'x')\n"
+                 "try:\n    User.objects.create_user('ada2', 'ada@example.ORG', 'x')\n    print(json.dumps('saved'))\n"
+                 "except IntegrityError as error:\n    print(json.dumps(str(error)))")
+    assert live.query(env, duplicate) == f"UNIQUE constraint failed: index '{EMAIL_INDEX}'"
+
+    live.manage(env, "shell", "-c", "from django.contrib.auth.models import User; User.objects.all().delete()")
+    live.manage(env, "migrate", "portal", "0003", "--noinput", "-v", "0")  # the reverse SQL drops the index
+    assert live.query(env, duplicate) == "saved"
+    again = subprocess.run([sys.executable, str(live.ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
+                           env=env, cwd=live.ROOT, capture_output=True, text=True, timeout=180)
+    assert again.returncode == 1
+    assert again.stderr.strip().splitlines()[-1] == (
+        "RuntimeError: These accounts share an email (ignoring case), which is no longer allowed: "
+        "ada@example.org: ada, ada2. Give each account its own email in the admin, then run migrate again.")
 
 
 def test_a_signed_up_contestant_confirms_the_email_by_link_before_submitting(client, contest, mailoutbox,

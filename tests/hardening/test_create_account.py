@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pty
 import select
+import subprocess
 import sys
 import time
 from io import StringIO
@@ -61,6 +62,22 @@ def test_refusals_say_what_to_do(monkeypatch):
     assert str(no_terminal.value) == ("Set the password in the PORTAL_NEW_PASSWORD environment variable, or run "
                                       "this command on a terminal to type it.")
     assert not User.objects.filter(username="bob").exists()
+
+
+def test_an_email_that_is_not_one_is_refused_before_the_password_is_asked_for(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_NEW_PASSWORD", "a-long-enough-password")
+    for email in ("foo", "foo@", "@example.org", "a b@example.org"):
+        with pytest.raises(CommandError) as refused:
+            create_account("bob", "--role", "reviewer", "--email", email)
+        assert str(refused.value) == f"{email!r} is not an email address; give one like name@example.org."
+    assert not User.objects.filter(username="bob").exists()
+
+    env = live.laptop_env(tmp_path / "var")  # no PORTAL_NEW_PASSWORD and no terminal: the email is refused first
+    env.pop("PORTAL_NEW_PASSWORD", None)
+    done = subprocess.run([sys.executable, "manage.py", "create_account", "bob", "--role", "reviewer", "--email", "foo"],
+                          env=env, cwd=live.ROOT, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1, "", "CommandError: 'foo' is not an email address; give one like name@example.org.\n")
 
 
 @pytest.mark.django_db(transaction=True)

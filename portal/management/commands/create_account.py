@@ -30,6 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, role: str, email: str, **options):
         try:
+            accounts.ensure_valid_email(email=email)  # before asking for a password on a terminal
             user, created = accounts.create_or_update_account(
                 username=username, role=role, email=email, password=self._password())
         except accounts.AccountRefused as refused:
