@@ -2,7 +2,9 @@
 /api/ it is JSON `{"detail": ..., "reference": ...}` with the same status.
 
 An unexpected error gets a reference id, is logged with its traceback under that id, and the
-client sees only the id, whatever DEBUG says (see portal.middleware.ErrorPageMiddleware).
+client sees only the id, whatever DEBUG says (see portal.middleware.ErrorPageMiddleware). With DEBUG
+on, the pages Django would show instead (its technical 404 page listing the URL patterns, its debug
+page for a bad request) are replaced by the same pages as with DEBUG off.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import sys
 import uuid
 from http import HTTPStatus
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import select_template
 from django.utils.html import escape
 from django.views.debug import ExceptionReporter
@@ -30,6 +34,8 @@ DETAILS = {
 CSRF_DETAIL = ("The form's security token is missing or out of date (for example after you logged in "
                "in another tab). Reload the page and send the form again.")
 INTERRUPTED_DETAIL = "The upload was interrupted before it arrived completely; send it again."
+# What Django answers 400 for (with DEBUG on, through the exception reporter): the client's error, not a bug.
+CLIENT_ERRORS = (SuspiciousOperation, BadRequest, MultiPartParserError)
 
 
 def detail_for(status: int) -> str:
@@ -73,11 +79,17 @@ def unexpected_error_response(request: HttpRequest, exc_info) -> HttpResponse:
 
 
 class NoTracebackReporter(ExceptionReporter):
-    """Used for every request instead of Django's debug page when DEBUG is on: logs the error with a
-    reference; portal.middleware.ErrorPageMiddleware then answers with the plain page."""
+    """Used for every request instead of Django's debug page when DEBUG is on: logs an unexpected
+    error with a reference; portal.middleware.ErrorPageMiddleware then answers with the plain page.
+    A bad request (a Host header not in ALLOWED_HOSTS, say) is the client's error: Django logs it
+    under django.security, and the client gets the 400 page, as with DEBUG off."""
 
     def _plain(self) -> str:
-        response = unexpected_error_response(self.request, (self.exc_type, self.exc_value, self.tb))
+        if self.request is not None and self.exc_type is not None and issubclass(self.exc_type, CLIENT_ERRORS):
+            self.request.client_error = True
+            response = error_response(self.request, status=400, detail=DETAILS[400])
+        else:
+            response = unexpected_error_response(self.request, (self.exc_type, self.exc_value, self.tb))
         return response.content.decode()
 
     def get_traceback_html(self) -> str:

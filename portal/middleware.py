@@ -9,16 +9,23 @@ from django.http.multipartparser import MultiPartParserError
 
 from . import errors, uploads
 
-# Exceptions Django itself turns into 400, 403 or 404 answers (through portal.errors' handlers).
-EXPECTED = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
+# Exceptions Django itself turns into 400 or 403 answers (through portal.errors' handlers, or with
+# DEBUG on through errors.NoTracebackReporter).
+EXPECTED = (PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
 DISCARD_CHUNK_BYTES = 64 * 1024
 
 
 class ErrorPageMiddleware:
-    """The outermost layer. An unexpected error in a view answers the plain page with a reference
-    (logged with the traceback), whatever DEBUG says; with DEBUG on, errors outside views go through
-    errors.NoTracebackReporter instead of Django's debug page and are answered the same way here.
-    An error answer with no body of its own (405, say) gets the portal's page for its status."""
+    """The outermost layer: every error answer is the portal's page (JSON under /api/), whatever
+    DEBUG says.
+    - An unexpected error in a view answers the plain page with a reference (logged with the
+      traceback); with DEBUG on, errors outside views go through errors.NoTracebackReporter instead
+      of Django's debug page and are answered the same way here.
+    - With DEBUG on, a bad request (a disallowed Host header, say) gets the 400 page rather than
+      Django's debug page, and a 404 (an Http404 in a view, or no URL pattern matching) the 404 page
+      rather than Django's technical page that lists the URL patterns.
+    - An error answer with no body of its own (405, say) gets the portal's page for its status.
+    A view's own error answer with a body (a form with its errors, DRF's JSON) is kept."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -26,20 +33,23 @@ class ErrorPageMiddleware:
     def __call__(self, request):
         request.exception_reporter_class = errors.NoTracebackReporter
         response = self.get_response(request)
-        if response.status_code < 400 or getattr(response, "portal_error_page", False):
+        status = response.status_code
+        if status < 400 or getattr(response, "portal_error_page", False):
             return response
         reference = getattr(request, "error_reference", None)
-        if reference is not None and response.status_code >= 500:
-            return errors.error_response(request, status=response.status_code,
-                                         detail=errors.detail_for(response.status_code), reference=reference)
-        if not response.streaming and not response.content:
-            return errors.error_response(request, status=response.status_code,
-                                         detail=errors.detail_for(response.status_code))
+        if reference is not None and status >= 500:
+            return errors.error_response(request, status=status, detail=errors.detail_for(status), reference=reference)
+        if (getattr(request, "client_error", False)  # Django's debug page for a bad request
+                or (status == 404 and request.resolver_match is None)  # no URL matched: Django's 404 page
+                or (not response.streaming and not response.content)):
+            return errors.error_response(request, status=status, detail=errors.detail_for(status))
         return response
 
     def process_exception(self, request, exception):
         if isinstance(exception, UnreadablePostError):
             return errors.error_response(request, status=400, detail=errors.INTERRUPTED_DETAIL)
+        if isinstance(exception, Http404):  # the same page whatever DEBUG says (not Django's technical 404)
+            return errors.page_not_found(request, exception)
         if isinstance(exception, EXPECTED):
             return None
         return errors.unexpected_error_response(request, (type(exception), exception, exception.__traceback__))

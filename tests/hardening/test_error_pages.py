@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from portal import errors
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -22,29 +23,53 @@ def portal_page(response) -> bool:
             and 'id="error-page"' in response.content.decode())
 
 
-def test_400_403_404_405_and_the_csrf_failure_are_the_portals_own_pages(client):
-    bad_host = client.get("/", HTTP_HOST="attacker.example")
-    assert (bad_host.status_code, portal_page(bad_host)) == (400, True)
-    assert errors.DETAILS[400] in bad_host.content.decode()
-
-    missing = client.get("/no-such-page/")
-    assert (missing.status_code, portal_page(missing)) == (404, True)
-    assert errors.DETAILS[404] in missing.content.decode()
-
-    wrong_method = client.put(reverse("signup"))
-    assert (wrong_method.status_code, portal_page(wrong_method)) == (405, True)
-    assert errors.DETAILS[405] in wrong_method.content.decode()
-
-    strict = Client(enforce_csrf_checks=True)
-    forged = strict.post(reverse("login"), {"username": "x", "password": "y"})
-    assert (forged.status_code, portal_page(forged)) == (403, True)
-    assert escape(errors.CSRF_DETAIL) in forged.content.decode()
+def detail_shown(response, detail: str) -> bool:
+    return f'<div class="alert alert-warning" role="alert" id="error-detail">{escape(detail)}</div>' in \
+        response.content.decode()
 
 
-def test_under_api_errors_are_json_with_the_same_status(client):
+@pytest.mark.urls(FAILING_URLS)
+@pytest.mark.parametrize("debug", [False, True])
+def test_400_403_404_405_and_the_csrf_failure_are_the_portals_own_pages_whatever_debug_says(
+        settings, client, caplog, debug):
+    settings.DEBUG = debug
+    with caplog.at_level(logging.INFO):
+        bad_host = client.get("/", HTTP_HOST="attacker.example")
+        suspicious = client.get("/suspicious/")
+        forbidden = client.get("/forbidden/")
+        forged = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "x", "password": "y"})
+        missing = client.get("/no-such-page/")
+        client.force_login(factories.contestant())
+        not_visible = client.get(reverse("submission-detail", args=[999999]))  # Http404 in the view
+        wrong_method = client.put(reverse("signup"))
+
+    answers = {"bad host": (bad_host, 400, errors.DETAILS[400]), "suspicious": (suspicious, 400, errors.DETAILS[400]),
+               "forbidden": (forbidden, 403, errors.DETAILS[403]), "csrf": (forged, 403, errors.CSRF_DETAIL),
+               "missing": (missing, 404, errors.DETAILS[404]), "not visible": (not_visible, 404, errors.DETAILS[404]),
+               "wrong method": (wrong_method, 405, errors.DETAILS[405])}
+    for name, (response, status, detail) in answers.items():
+        page = response.content.decode()
+        assert (response.status_code, portal_page(response), detail_shown(response, detail)) == (status, True, True), name
+        # neither Django's technical 404 page (it lists the URL patterns) nor its debug page
+        assert "URLconf" not in page and "Traceback" not in page and "Reference:" not in page, name
+    # a bad request is logged by Django as a security event, never as an unexpected error of ours
+    assert [r.getMessage() for r in caplog.records if r.name == "portal.errors"] == []
+    assert [(r.name, r.getMessage()) for r in caplog.records if r.name.startswith("django.security")] == [
+        ("django.security.DisallowedHost",
+         "Invalid HTTP_HOST header: 'attacker.example'. You may need to add 'attacker.example' to ALLOWED_HOSTS."),
+        ("django.security.SuspiciousOperation", "a tampered request"),
+        ("django.security.csrf", "Forbidden (CSRF cookie not set.): /accounts/login/")]
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_under_api_errors_are_json_with_the_same_status(settings, client, debug):
+    settings.DEBUG = debug
     missing = client.get("/api/no-such-endpoint/")
-    assert missing.status_code == 404
+    assert (missing.status_code, missing["Content-Type"]) == (404, "application/json")
     assert missing.json() == {"detail": errors.DETAILS[404]}
+    bad_host = client.get("/api/contests/", HTTP_HOST="attacker.example")
+    assert (bad_host.status_code, bad_host["Content-Type"]) == (400, "application/json")
+    assert bad_host.json() == {"detail": errors.DETAILS[400]}
     wrong_method = client.delete("/api/contests/")
     assert wrong_method.status_code == 405
     assert wrong_method.json() == {"detail": 'Method "DELETE" not allowed.'}  # DRF's own answer, kept
