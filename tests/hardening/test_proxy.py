@@ -120,13 +120,16 @@ def test_nginx_in_front_of_gunicorn_as_docker_compose_runs_it(tmp_path, contest_
                           SECRET_KEY="a-test-secret-key-that-is-long-enough-for-the-deploy-check-0123456789",
                           UPLOAD_MAX_COMPRESSED_MB=str(ZIP_LIMIT_MB), PORTAL_STORAGE_DIR=str(tmp_path / "uploads"))
     http_port, https_port = live.free_port(), live.free_port()
-    with live.gunicorn(env, tmp_path / "gunicorn.log") as web:
-        config = nginx_config(tmp_path, http_port=http_port, https_port=https_port, upstream_port=web.port)
-        nginx = subprocess.Popen([NGINX, "-c", str(config), "-g", "daemon off;"], stderr=subprocess.PIPE)
-        try:
+    nginx = None
+    try:
+        with live.gunicorn(env, tmp_path / "gunicorn.log") as web:
+            config = nginx_config(tmp_path, http_port=http_port, https_port=https_port, upstream_port=web.port)
+            nginx = subprocess.Popen([NGINX, "-c", str(config), "-g", "daemon off;"], stderr=subprocess.PIPE)
             wait_for_port(https_port)
             check_the_proxy(http_port, https_port, contest_tx.slug)
-        finally:
+        check_the_portal_stopped(https_port)  # gunicorn has stopped; nginx still answers
+    finally:
+        if nginx is not None:
             nginx.terminate()
             nginx.wait(timeout=20)
 
@@ -162,3 +165,21 @@ def check_the_proxy(http_port: int, https_port: int, slug: str) -> None:
     status, body = post_headers_only(https_port, "/api/contests/", limit + 1)
     assert status == 413
     assert body.decode().startswith('{"detail": "The upload is larger than 20 MB, the limit for a task zip.')
+
+
+UNAVAILABLE = ("The portal is not answering just now: it is restarting or very busy. Wait a minute and reload "
+               "the page. If you had sent a form, check whether it was saved before sending it again.")
+UNAVAILABLE_API = ("The portal is not answering just now: it is restarting or very busy. Try again in a minute; "
+                   "if you had sent something, check whether it arrived before sending it again.")
+
+
+def check_the_portal_stopped(https_port: int) -> None:
+    base = f"https://127.0.0.1:{https_port}"
+    page = requests.get(base + "/submissions/", verify=False, timeout=30)
+    assert (page.status_code, page.headers["Content-Type"]) == (502, "text/html")
+    assert f'<div class="alert alert-danger" id="error-detail">{UNAVAILABLE}</div>' in page.text
+    assert '<link rel="stylesheet" href="/static/bootstrap/css/bootstrap.min.css">' in page.text  # the portal's style
+    assert "nginx" not in page.text
+    api = requests.get(base + "/api/contests/", verify=False, timeout=30)
+    assert (api.status_code, api.headers["Content-Type"], api.json()) == (
+        502, "application/json", {"detail": UNAVAILABLE_API})
