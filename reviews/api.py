@@ -202,7 +202,9 @@ class Rubric(APIView):
 
 class AwardSerializer(serializers.Serializer):
     tier = serializers.CharField()
-    amount = serializers.IntegerField()
+    amount = serializers.IntegerField(help_text="USD paid in this round (an upgrade pays the difference)")
+    upgraded_from = serializers.CharField(allow_blank=True, help_text="the tier won in an earlier round that this "
+                                                                      "award upgrades; empty: a new prize")
     override_reason = serializers.CharField(allow_blank=True)
     nonprofit = serializers.CharField(allow_blank=True, help_text="the non-profit that receives the money, if any")
 
@@ -217,6 +219,9 @@ class CandidateSerializer(serializers.Serializer):
     rank_score = serializers.FloatField()
     rank_score_exact = serializers.CharField(help_text="the exact rank score (a fraction) that ties are broken on")
     previous_tier = serializers.CharField(allow_null=True, help_text="the tier this task won in round 1, if any")
+    paid_before = serializers.IntegerField(help_text="USD the earlier rounds' awards paid it")
+    kept = serializers.BooleanField(help_text="an earlier winner without an award of this round: it keeps its tier, "
+                                              "and nothing more is paid")
     proposed_tier = serializers.CharField(allow_null=True)
     award = AwardSerializer(allow_null=True, help_text="the award decided, null until then")
 
@@ -224,6 +229,9 @@ class CandidateSerializer(serializers.Serializer):
 class RoundProposalSerializer(serializers.Serializer):
     round = serializers.IntegerField()
     caps = serializers.DictField(child=serializers.IntegerField(), help_text="tier -> most awards of that tier")
+    decided = serializers.DictField(child=serializers.IntegerField(),
+                                    help_text="tier -> prizes the caps count so far (after round 1, the earlier "
+                                              "rounds' winners too; each submission once, at its highest tier)")
     announced = serializers.BooleanField()
     error = serializers.CharField(allow_null=True, allow_blank=True)
     candidates = CandidateSerializer(many=True)
@@ -249,14 +257,16 @@ class ContestAwards(APIView):
 
 def _proposal(proposal: selectors.Proposal) -> dict:
     return {
-        "round": proposal.round.number, "caps": proposal.caps, "announced": proposal.announced,
+        "round": proposal.round.number, "caps": proposal.caps, "decided": proposal.counts(),
+        "announced": proposal.announced,
         "error": proposal.error,
         "candidates": [{
             "submission": row.submission.pk, "task_name": row.submission.task_name, "reviews": row.reviews,
             "levels": row.levels, "eligible_tier": row.tier, "grand_count": row.grand_count,
             "rank_score": float(row.rank_score), "rank_score_exact": str(row.rank_score),
-            "previous_tier": row.previous_tier, "proposed_tier": row.proposed,
-            "award": ({"tier": row.award.tier, "amount": row.award.amount,
+            "previous_tier": row.previous_tier, "paid_before": row.paid_before, "kept": row.kept,
+            "proposed_tier": row.proposed,
+            "award": ({"tier": row.award.tier, "amount": row.award.amount, "upgraded_from": row.award.upgraded_from,
                        "override_reason": row.award.override_reason, "nonprofit": row.award.nonprofit}
                       if row.award else None),
         } for row in proposal.rows],

@@ -6,10 +6,15 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Reviews"
 
     def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_save
+
         from portal import panels
         from portal.signals import version_saved
 
         from . import receivers, views
 
         version_saved.connect(receivers.drop_conflicted_assignments, dispatch_uid="reviews.drop_conflicted_assignments")
+        post_save.connect(receivers.drop_assignments_conflicted_by_email, sender=get_user_model(),
+                          dispatch_uid="reviews.drop_assignments_conflicted_by_email")
         panels.register(views.feedback_panel, order=30)

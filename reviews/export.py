@@ -53,7 +53,18 @@ def _jsonl(version: SubmissionVersion, files: list[tuple[dict, bytes]], round_nu
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 
-def _metadata(submission: Submission, tier: str, award: Award | None) -> dict:
+def _award(prize: selectors.Prize | None) -> dict | None:
+    """The task's prize over the contest: its highest tier, what is paid in all, the round it was won in,
+    the earlier award it upgrades, and the non-profit named for the latest payment."""
+    if prize is None:
+        return None
+    was = prize.upgraded_from
+    return {"tier": prize.tier, "amount_usd": prize.total, "round": prize.award.round.number,
+            "upgraded_from": {"tier": was.tier, "round": was.round.number, "amount_usd": prize.paid_earlier} if was else None,
+            "nonprofit": prize.award.nonprofit or None}
+
+
+def _metadata(submission: Submission, tier: str, prize: selectors.Prize | None) -> dict:
     version = submission.current_version
     return {
         "task_name": version.task_name,
@@ -64,8 +75,7 @@ def _metadata(submission: Submission, tier: str, award: Award | None) -> dict:
         "authors": [{"name": a.name, "email": a.email, "affiliation": a.affiliation} for a in version.authors.all()],
         "description": {name: getattr(version, name) for name in DESCRIPTION_FIELDS},
         "eligible_tier": tier,
-        "award": ({"tier": award.tier, "amount_usd": award.amount, "round": award.round.number,
-                   "nonprofit": award.nonprofit or None} if award else None),
+        "award": _award(prize),
         "files": [{"name": f["name"], "kind": f["kind"], "index": f["index"], "rows": f["rows"],
                    "sha256": f.get("sha256")} for f in version.files],
     }
@@ -79,7 +89,7 @@ def _results(submission: Submission) -> bytes:
     return json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-def _task_members(submission: Submission, tier: str, award: Award | None) -> list[tuple[str, bytes]]:
+def _task_members(submission: Submission, tier: str, prize: selectors.Prize | None) -> list[tuple[str, bytes]]:
     version = submission.current_version
     try:
         with version.zip_file.open("rb") as stored:
@@ -91,7 +101,7 @@ def _task_members(submission: Submission, tier: str, award: Award | None) -> lis
     members = [(f"{folder}/{file['name']}", data) for file, data in files]
     members.append((f"{folder}/{version.task_name}.jsonl", _jsonl(version, files, submission.round.number)))
     members.append((f"{folder}/metadata.json",
-                    json.dumps(_metadata(submission, tier, award), indent=2, ensure_ascii=False).encode("utf-8")))
+                    json.dumps(_metadata(submission, tier, prize), indent=2, ensure_ascii=False).encode("utf-8")))
     members.append((f"{folder}/results.json", _results(submission)))
     return members
 
@@ -104,8 +114,8 @@ def write_benchmark(contest: Contest, target: BinaryIO) -> list[str]:
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         readme = render_to_string("reviews/export/README.md", {"contest": contest, "accepted": accepted})
         digests["README.md"] = taskzip.add_member(archive, "README.md", readme.encode("utf-8"))
-        for submission, tier, award in accepted:
-            for name, data in _task_members(submission, tier, award):
+        for submission, tier, prize in accepted:
+            for name, data in _task_members(submission, tier, prize):
                 digests[name] = taskzip.add_member(archive, name, data)
         sums = "".join(f"{sha}  {name}\n" for name, sha in sorted(digests.items()))
         taskzip.add_member(archive, "SHA256SUMS", sums.encode("utf-8"))
@@ -138,15 +148,22 @@ def reviews_csv(contest: Contest, *, viewer, identities: bool = False) -> str:
 
 
 def awards_csv(contest: Contest) -> str:
-    """One row per award decided in the contest's rounds."""
-    header = ["round", "submission_id", "task_name", "owner", "authors", "tier", "amount_usd", "proposed_tier",
-              "override_reason", "nonprofit", "decided_by", "decided_at", "announced"]
+    """One row per award decided in the contest's rounds: what is paid in that round. A round-1 winner
+    kept in round 2 has no round-2 row; an upgrade names the tier it upgrades and pays the difference, so
+    `total_paid_usd` (the submission's awards so far) is the highest tier's amount."""
+    header = ["round", "submission_id", "task_name", "owner", "authors", "tier", "upgraded_from",
+              "amount_paid_usd", "total_paid_usd", "proposed_tier", "override_reason", "nonprofit", "decided_by",
+              "decided_at", "announced"]
     awards = (Award.objects.filter(round__contest=contest).select_related("round", "submission__owner", "decided_by",
                                                                           "submission__current_version")
               .order_by("round__number", "submission_id"))
-    rows = [[a.round.number, a.submission_id, a.submission.task_name, a.submission.owner.username,
-             "; ".join(f"{x.name} <{x.email}>" for x in a.submission.current_version.authors.all()),
-             a.tier, a.amount, a.proposed_tier or "none", a.override_reason, a.nonprofit,
-             a.decided_by.username if a.decided_by else "", a.decided_at.isoformat(),
-             "yes" if selectors.awards_announced(a.round) else "no"] for a in awards]
+    paid: dict[int, int] = {}
+    rows = []
+    for a in awards:
+        paid[a.submission_id] = paid.get(a.submission_id, 0) + a.amount
+        rows.append([a.round.number, a.submission_id, a.submission.task_name, a.submission.owner.username,
+                     "; ".join(f"{x.name} <{x.email}>" for x in a.submission.current_version.authors.all()),
+                     a.tier, a.upgraded_from, a.amount, paid[a.submission_id], a.proposed_tier or "none",
+                     a.override_reason, a.nonprofit, a.decided_by.username if a.decided_by else "",
+                     a.decided_at.isoformat(), "yes" if selectors.awards_announced(a.round) else "no"])
     return _csv(header, rows)

@@ -202,12 +202,22 @@ class Ranking(models.Model):
 
 
 class Award(models.Model):
-    """A prize decided in a round (a round-1 winner kept or upgraded in round 2 gets a round-2 award too)."""
+    """A prize decided in a round: what is paid, and announced, in that round.
+
+    A submission's prize over the contest is its highest tier, and its money is paid once. An earlier
+    winner kept at its tier in a later round gets no award in that round (nothing more is paid or
+    announced); one upgraded gets an award of the higher tier, `upgraded_from` the tier it held, whose
+    `amount` is the difference, so the amounts of its awards add up to the highest tier's amount.
+    """
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="awards")
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="awards")
     tier = models.CharField(max_length=16, choices=TIER_CHOICES)
-    amount = models.PositiveIntegerField(help_text="USD, from the contest's settings when decided")
+    amount = models.PositiveIntegerField(
+        help_text="USD paid in this round: the tier's amount (the contest's settings when decided), less what "
+                  "earlier rounds paid for an upgrade")
+    upgraded_from = models.CharField(max_length=16, choices=TIER_CHOICES, blank=True,
+                                     help_text="The tier the submission won in an earlier round; empty: a new prize")
     proposed_tier = models.CharField(max_length=16, blank=True, help_text="What the rules proposed; empty: none")
     override_reason = models.TextField(blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

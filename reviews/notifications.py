@@ -48,13 +48,15 @@ def feedback_released(*, round, submissions, site: str) -> None:
         for s in submissions])
 
 
-def awards_announced(*, round, awards, site: str) -> None:
-    """Tell the owner and the authors of each awarded submission."""
+def awards_announced(*, round, awards, paid_before: dict[int, int], site: str) -> None:
+    """Tell the owner and the authors of each awarded submission; an upgrade (award.upgraded_from) says what
+    the earlier rounds paid (`paid_before`, by submission id) and what is paid in all."""
     messages = []
     for award in awards:
         submission = award.submission
         authors = [a.email for a in submission.current_version.authors.all()]
-        context = {"round": round, "award": award, "submission": submission,
-                   "link": _link(site, "submission-detail", submission.pk)}
+        earlier = paid_before.get(submission.pk, 0)
+        context = {"round": round, "award": award, "submission": submission, "paid_before": earlier,
+                   "total": earlier + award.amount, "link": _link(site, "submission-detail", submission.pk)}
         messages.append(_message("award", context, [submission.owner.email, *authors]))
     _send_on_commit(messages)

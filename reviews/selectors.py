@@ -4,7 +4,7 @@ One rule per kind of object, asked by every page, API endpoint, email and downlo
 - an assignment: `assignments_visible_to` (its reviewer, while no conflict stands; organizers);
 - a reviewer's identity: `reviewer_label` (organizers see usernames; everyone else "Reviewer N");
 - a review: `shown_reviews` (what of which review a user sees);
-- an award: `awards_visible_to`;
+- an award: `awards_visible_to` (and `prize_of` them: a submission's prize over the rounds, shown once);
 - a conflict between a reviewer and a submission: `conflict_reason`;
 - what a reviewer may read of a submission: `anonymous_submission` and `anonymised_zip`, both
   through `redactor_for` (authors' names, emails, affiliations and the owner's username removed);
@@ -200,6 +200,11 @@ def conflicts_of(reviewer) -> QuerySet[Conflict]:
 def panel(contest: Contest) -> list:
     """The contest's reviewers, by username."""
     return [cr.user for cr in ContestReviewer.objects.filter(contest=contest).select_related("user")]
+
+
+def contests_reviewed_by(reviewer) -> list[Contest]:
+    """The contests whose reviewer panel this reviewer is on."""
+    return list(Contest.objects.filter(reviewers__user=reviewer).order_by("pk"))
 
 
 def _active_assignments() -> QuerySet[Assignment]:
@@ -534,12 +539,74 @@ def rank_scores(contest: Contest) -> dict[int, Fraction]:
 # --- awards ---------------------------------------------------------------------------------------
 
 
+def _higher(tier: str | None, other: str | None) -> str | None:
+    if tier is None or other is None:
+        return other if tier is None else tier
+    return tier if prizes.TIER_RANK[tier] >= prizes.TIER_RANK[other] else other
+
+
 def previous_tiers(round: Round) -> dict[int, str]:
-    """Submission id -> the tier of its latest award announced in an earlier round of the contest."""
-    earlier = (Award.objects.filter(round__contest_id=round.contest_id, round__number__lt=round.number,
-                                    round__review_round__awards_announced_at__isnull=False)
-               .order_by("round__number"))
-    return {award.submission_id: award.tier for award in earlier}
+    """Submission id -> the highest tier it won in an announced earlier round of the contest."""
+    earlier = Award.objects.filter(round__contest_id=round.contest_id, round__number__lt=round.number,
+                                   round__review_round__awards_announced_at__isnull=False)
+    tiers: dict[int, str] = {}
+    for submission_id, tier in earlier.values_list("submission_id", "tier"):
+        tiers[submission_id] = _higher(tiers.get(submission_id), tier)
+    return tiers
+
+
+def paid_before(round: Round) -> dict[int, int]:
+    """Submission id -> what the awards of the contest's earlier rounds paid it (USD)."""
+    paid: dict[int, int] = {}
+    earlier = Award.objects.filter(round__contest_id=round.contest_id, round__number__lt=round.number)
+    for submission_id, amount in earlier.values_list("submission_id", "amount"):
+        paid[submission_id] = paid.get(submission_id, 0) + amount
+    return paid
+
+
+@dataclass
+class AwardTally:
+    """The prizes a round's caps count: each submission once, at its highest tier over the awards of the
+    contest's earlier rounds (announced or not) and of this round. The first round has no earlier ones."""
+
+    earlier: dict[int, str]  # submission id -> its highest tier in the earlier rounds
+    current: dict[int, str]  # submission id -> the tier of its award of this round
+
+    def highest(self) -> dict[int, str]:
+        return {pk: _higher(self.earlier.get(pk), self.current.get(pk)) for pk in self.earlier.keys() | self.current.keys()}
+
+    def counts(self) -> dict[str, int]:
+        tiers = list(self.highest().values())
+        return {tier: tiers.count(tier) for tier in prizes.TIERS}
+
+    def from_earlier(self, tier: str) -> int:
+        """How many submissions hold `tier` from an earlier round (and nothing higher since)."""
+        return sum(1 for pk, held in self.highest().items() if held == tier and self.earlier.get(pk) == tier)
+
+    def with_award(self, submission_id: int, tier: str) -> AwardTally:
+        """The tally if the submission's award of this round were `tier`: `none`, or the tier it won in an
+        earlier round (kept), make no award of this round."""
+        current = {pk: held for pk, held in self.current.items() if pk != submission_id}
+        if tier not in (prizes.NONE, self.earlier.get(submission_id)):
+            current[submission_id] = tier
+        return AwardTally(earlier=self.earlier, current=current)
+
+    def over_cap(self, caps: dict[str, int]) -> str | None:
+        """The highest tier held by more submissions than its cap, or None."""
+        counts = self.counts()
+        return next((tier for tier in prizes.TIERS if counts[tier] > caps[tier]), None)
+
+
+def award_tally(round: Round) -> AwardTally:
+    earlier: dict[int, str] = {}
+    current: dict[int, str] = {}
+    awards = Award.objects.filter(round__contest_id=round.contest_id, round__number__lte=round.number)
+    for submission_id, tier, round_id in awards.values_list("submission_id", "tier", "round_id"):
+        if round_id == round.pk:
+            current[submission_id] = tier
+        else:
+            earlier[submission_id] = _higher(earlier.get(submission_id), tier)
+    return AwardTally(earlier=earlier, current=current)
 
 
 @dataclass
@@ -553,10 +620,16 @@ class CandidateRow:
     previous_tier: str | None
     proposed: str | None = None
     award: Award | None = None
+    paid_before: int = 0  # what the earlier rounds' awards paid it
 
     def as_candidate(self) -> dict:
         return {"key": self.submission.pk, "levels": self.levels, "rank_score": self.rank_score,
                 "previous_tier": self.previous_tier}
+
+    @property
+    def kept(self) -> bool:
+        """An earlier winner without an award of this round: it keeps its tier, and nothing more is paid."""
+        return self.previous_tier is not None and self.award is None
 
 
 @dataclass
@@ -564,18 +637,21 @@ class Proposal:
     round: Round
     caps: dict[str, int]
     rows: list[CandidateRow]
+    tally: AwardTally
     allocation: dict[int, str] = field(default_factory=dict)
     error: str | None = None
     announced: bool = False
+    first_round: bool = True
 
     def counts(self) -> dict[str, int]:
-        awarded = [row.award.tier for row in self.rows if row.award is not None]
-        return {tier: awarded.count(tier) for tier in prizes.TIERS}
+        """The prizes the round's caps count so far (earlier rounds' winners included after the first)."""
+        return self.tally.counts()
 
 
 def candidate_rows(round: Round) -> list[CandidateRow]:
     """The round's submissions and the contest's earlier winners, each with its combined levels."""
     previous = previous_tiers(round)
+    paid = paid_before(round)
     submissions = (Submission.objects.filter(current_version__isnull=False)
                    .filter(round=round) | Submission.objects.filter(pk__in=previous))
     scores = rank_scores(round.contest)
@@ -587,14 +663,15 @@ def candidate_rows(round: Round) -> list[CandidateRow]:
         rows.append(CandidateRow(
             submission=submission, reviews=len(reviews), levels=levels, tier=prizes.eligible_tier(levels),
             grand_count=prizes.grand_count(levels), rank_score=scores.get(submission.pk, prizes.UNRANKED),
-            previous_tier=previous.get(submission.pk), award=awards.get(submission.pk)))
+            previous_tier=previous.get(submission.pk), award=awards.get(submission.pk),
+            paid_before=paid.get(submission.pk, 0)))
     return rows
 
 
 def award_proposal(round: Round) -> Proposal:
     """What the rules propose for the round within its caps, beside the awards decided so far."""
-    proposal = Proposal(round=round, caps=caps_for(round), rows=candidate_rows(round),
-                        announced=awards_announced(round))
+    proposal = Proposal(round=round, caps=caps_for(round), rows=candidate_rows(round), tally=award_tally(round),
+                        announced=awards_announced(round), first_round=is_first_round(round))
     try:
         proposal.allocation = prizes.allocate([row.as_candidate() for row in proposal.rows], caps=proposal.caps)
     except ValueError as exc:
@@ -617,23 +694,57 @@ def awards_visible_to(*, user, submission: Submission) -> list[Award]:
     return []
 
 
-def current_award(submission: Submission) -> Award | None:
-    """The submission's award of the latest round that announced one."""
-    return (Award.objects.filter(submission=submission, round__review_round__awards_announced_at__isnull=False)
-            .order_by("-round__number").first())
+@dataclass
+class Prize:
+    """A submission's prize over the contest: its highest tier, paid once over the rounds."""
+
+    award: Award  # the award of the highest tier (the latest): its tier, round and what it paid then
+    earlier: list[Award]  # the lower awards of earlier rounds that it upgrades, earliest first
+
+    @property
+    def tier(self) -> str:
+        return self.award.tier
+
+    @property
+    def paid_earlier(self) -> int:
+        """What the lower awards it upgrades paid."""
+        return sum(a.amount for a in self.earlier)
+
+    @property
+    def total(self) -> int:
+        """What is paid in all: the highest tier's amount."""
+        return self.paid_earlier + self.award.amount
+
+    @property
+    def upgraded_from(self) -> Award | None:
+        return self.earlier[-1] if self.earlier else None
 
 
-def accepted_submissions(contest: Contest) -> list[tuple[Submission, str, Award | None]]:
-    """The Accepted Tasks: eligible for a tier by their reviews, or awarded. (submission, tier, award)."""
+def prize_of(awards: list[Award]) -> Prize | None:
+    """The prize that a submission's awards (one a round, as awards_visible_to gives them) make, or None."""
+    if not awards:
+        return None
+    best = max(awards, key=lambda a: (prizes.TIER_RANK[a.tier], a.round.number))
+    return Prize(award=best, earlier=[a for a in awards if a.round.number < best.round.number])
+
+
+def announced_prize(submission: Submission) -> Prize | None:
+    """The submission's prize over the rounds whose awards were announced."""
+    return prize_of(list(Award.objects.filter(submission=submission, round__review_round__awards_announced_at__isnull=False)
+                         .select_related("round").order_by("round__number")))
+
+
+def accepted_submissions(contest: Contest) -> list[tuple[Submission, str, Prize | None]]:
+    """The Accepted Tasks: eligible for a tier by their reviews, or awarded. (submission, tier, announced prize)."""
     out = []
     submissions = (Submission.objects.filter(contest=contest, current_version__isnull=False)
                    .select_related("round", "owner", "current_version")
                    .prefetch_related("current_version__authors").order_by("round__number", "task_name"))
     for submission in submissions:
         tier = prizes.eligible_tier(prizes.combine(submitted_levels(submission)))
-        award = current_award(submission)
-        if tier != prizes.NONE or award is not None:
-            out.append((submission, tier, award))
+        prize = announced_prize(submission)
+        if tier != prizes.NONE or prize is not None:
+            out.append((submission, tier, prize))
     return out
 
 

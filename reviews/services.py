@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from portal.deadlines import format_aoe
@@ -101,9 +101,12 @@ def _normal_domain(domain: str) -> str:
 
 
 def declare_conflict(*, reviewer, by, submission: Submission | None = None, domain: str = "",
-                     reason: str = "") -> Conflict:
+                     reason: str = "", contest: Contest | None = None) -> Conflict:
     """A reviewer declares a conflict with an assigned submission or an email domain; an organizer with
-    any submission or domain. Assignments across it are removed at once, each with an audit entry."""
+    any submission or domain. Assignments across it are removed at once, each with an audit entry.
+
+    The conflict goes into the audit log of the submission's contest; a domain's, into that of every
+    contest whose panel the reviewer is on, and of `contest` (the contest whose page it was declared on)."""
     organizer = role_of(by) == ORGANIZER
     if not organizer and by.pk != reviewer.pk:
         raise NotAllowed("Reviewers declare only their own conflicts.")
@@ -122,13 +125,25 @@ def declare_conflict(*, reviewer, by, submission: Submission | None = None, doma
                 reviewer=reviewer, submission=submission, domain=domain, reason=reason.strip(), declared_by=by,
                 source=Conflict.ORGANIZER if organizer else Conflict.REVIEWER)
             what = f"the domain {domain}" if domain else f"submission {submission.pk} ({submission.task_name})"
-            audit(actor=by, action="conflict", contest=submission.contest if submission else None,
-                  submission=submission, message=f"Conflict of {reviewer.username} with {what}.",
-                  reviewer=reviewer.username, domain=domain, reason=conflict.reason)
+            for logged_in in _conflict_contests(reviewer=reviewer, submission=submission, contest=contest):
+                audit(actor=by, action="conflict", contest=logged_in, submission=submission,
+                      message=f"Conflict of {reviewer.username} with {what}.",
+                      reviewer=reviewer.username, domain=domain, reason=conflict.reason)
             _remove_conflicted(Assignment.objects.filter(reviewer=reviewer, removed_at__isnull=True), actor=by)
     except IntegrityError:
         raise ConflictRefused("This conflict is declared already.") from None
     return conflict
+
+
+def _conflict_contests(*, reviewer, submission: Submission | None, contest: Contest | None) -> list[Contest | None]:
+    """The contests whose audit log records a conflict: the submission's; for a domain, every contest whose
+    panel the reviewer is on and the one it was declared on (none of them: the log of no contest)."""
+    if submission is not None:
+        return [submission.contest]
+    contests = {c.pk: c for c in selectors.contests_reviewed_by(reviewer)}
+    if contest is not None:
+        contests.setdefault(contest.pk, contest)
+    return [contests[pk] for pk in sorted(contests)] or [None]
 
 
 def drop_conflicted_assignments(*, submission: Submission) -> list[Assignment]:
@@ -136,6 +151,15 @@ def drop_conflicted_assignments(*, submission: Submission) -> list[Assignment]:
     with transaction.atomic():
         return _remove_conflicted(Assignment.objects.filter(submission=submission, removed_at__isnull=True),
                                   actor=None)
+
+
+def drop_conflicted_assignments_of(*, user) -> list[Assignment]:
+    """Remove the assignments that a conflict now stands across after this user's email changed: those
+    where they review (their address or domain may now be an author's) and those of the submissions they
+    own (the owner's address counts as an author's)."""
+    with transaction.atomic():
+        return _remove_conflicted(Assignment.objects.filter(Q(reviewer=user) | Q(submission__owner=user),
+                                                            removed_at__isnull=True).order_by("pk"), actor=None)
 
 
 def _remove_conflicted(assignments, *, actor) -> list[Assignment]:
@@ -338,41 +362,83 @@ def _ensure_not_announced(round: Round) -> None:
         raise NotAllowed(f"The awards of {round} are announced; they can no longer change.")
 
 
+def _upgrade_note(upgraded_from: str, amount: int) -> str:
+    return f" (upgraded from {upgraded_from}: ${amount:,} more)" if upgraded_from else ""
+
+
+def _payable(*, round: Round, row, tier: str, tally: selectors.AwardTally) -> tuple[int, str] | None:
+    """The award of the round that giving `row` `tier` makes, as (amount paid in the round, the tier it
+    upgrades or ""), or None: an earlier winner kept at its tier is neither paid nor announced again. An
+    upgrade pays the difference between the tier's amount and what the earlier rounds paid."""
+    earlier = tally.earlier.get(row.submission.pk)
+    if tier == earlier:
+        return None
+    return max(0, selectors.amount_for(round.contest, tier) - row.paid_before), earlier or ""
+
+
+def _cap_refusal(*, proposal: selectors.Proposal, tally: selectors.AwardTally, tier: str) -> ReviewsRefused:
+    cap = proposal.caps[tier]
+    if proposal.first_round:
+        return ReviewsRefused(f"The {tier} prizes of {proposal.round} are full (cap {cap}); lower another award "
+                              "first, or raise the cap in the contest's review settings.", field="tier")
+    return ReviewsRefused(
+        f"The {tier} prizes of {proposal.round.contest} are full: the contest's total cap is {cap}, and "
+        f"{tally.from_earlier(tier)} of them were won in earlier rounds; lower another award of {proposal.round} "
+        "first, or raise the cap in the contest's review settings.", field="tier")
+
+
 def confirm_awards(*, round: Round, by) -> list[Award]:
-    """Store the allocation the rules propose as the round's awards (replacing any decided before)."""
+    """Store the allocation the rules propose as the round's awards (replacing any decided before). An
+    earlier winner kept at its tier gets no award of this round; one upgraded gets the higher tier's award,
+    paying the difference."""
     _require_organizer(by, "decide awards")
     _ensure_not_announced(round)
     proposal = selectors.award_proposal(round)
     if proposal.error:
         raise ReviewsRefused(proposal.error)
+    payable, kept = [], []
+    for row in proposal.rows:
+        if row.proposed:
+            terms = _payable(round=round, row=row, tier=row.proposed, tally=proposal.tally)
+            if terms is None:
+                kept.append(row)
+            else:
+                payable.append((row, *terms))
+    after = selectors.AwardTally(earlier=proposal.tally.earlier,
+                                 current={row.submission.pk: row.proposed for row, _, _ in payable})
+    if (over := after.over_cap(proposal.caps)) is not None:
+        raise _cap_refusal(proposal=proposal, tally=after, tier=over)
     with transaction.atomic():
         Award.objects.filter(round=round).delete()
-        awards = [Award.objects.create(submission=row.submission, round=round, tier=row.proposed,
-                                       amount=selectors.amount_for(round.contest, row.proposed),
-                                       proposed_tier=row.proposed, decided_by=by)
-                  for row in proposal.rows if row.proposed]
+        awards = [Award.objects.create(submission=row.submission, round=round, tier=row.proposed, amount=amount,
+                                       upgraded_from=upgraded_from, proposed_tier=row.proposed, decided_by=by)
+                  for row, amount, upgraded_from in payable]
+        kept_note = ("; kept from earlier rounds: " + ", ".join(f"{r.submission.task_name} {r.proposed}" for r in kept)
+                     if kept else "")
         audit(actor=by, action="awards_confirmed", contest=round.contest,
               message=f"Confirmed the proposed awards of {round}: "
-                      + (", ".join(f"{a.submission.task_name} {a.tier}" for a in awards) or "none") + ".",
-              awards={a.submission_id: a.tier for a in awards})
+                      + (", ".join(f"{a.submission.task_name} {a.tier}{_upgrade_note(a.upgraded_from, a.amount)}"
+                                   for a in awards) or "none") + kept_note + ".",
+              awards={a.submission_id: a.tier for a in awards}, kept={r.submission.pk: r.proposed for r in kept})
     return awards
 
 
-def _check_override(*, proposal, row, tier: str) -> None:
+def _check_override(*, proposal: selectors.Proposal, row, tier: str) -> None:
     if row.previous_tier and prizes.TIER_RANK[tier] < prizes.TIER_RANK[row.previous_tier]:
         raise ReviewsRefused(f"{row.submission.task_name} won a {row.previous_tier} prize in an earlier round; an "
                              "award is never lowered.", field="tier")
-    if tier != prizes.NONE:
-        others = sum(1 for r in proposal.rows if r.award and r.award.tier == tier and r is not row)
-        if others + 1 > proposal.caps[tier]:
-            raise ReviewsRefused(f"The {tier} prizes of {proposal.round} are full (cap {proposal.caps[tier]}); lower "
-                                 "another award first, or raise the cap in the contest's review settings.",
-                                 field="tier")
+    pk = row.submission.pk
+    after = proposal.tally.with_award(pk, tier)
+    held = after.highest().get(pk)
+    if held is not None and after.counts()[held] > proposal.caps[held]:
+        raise _cap_refusal(proposal=proposal, tally=proposal.tally, tier=held)
 
 
 def override_award(*, round: Round, submission: Submission, tier: str, reason: str, by) -> Award | None:
     """Set one submission's award of the round by hand (`none` takes it away); a reason is required,
-    no cap is ever exceeded and an earlier round's award is never lowered."""
+    no cap is ever exceeded (counting every prize of the contest, each submission once at its highest
+    tier) and an earlier round's award is never lowered. Setting an earlier winner to the tier it holds
+    keeps it (no award of this round); a higher tier upgrades it, paying the difference."""
     _require_organizer(by, "decide awards")
     _ensure_not_announced(round)
     if tier not in (*prizes.TIERS, prizes.NONE):
@@ -384,24 +450,30 @@ def override_award(*, round: Round, submission: Submission, tier: str, reason: s
     if row is None:
         raise ReviewsRefused(f"{submission.task_name} is not a candidate in {round}.", field="submission")
     _check_override(proposal=proposal, row=row, tier=tier)
-    before = row.award.tier if row.award else prizes.NONE
+    before = row.award.tier if row.award else (row.previous_tier or prizes.NONE)
+    terms = None if tier == prizes.NONE else _payable(round=round, row=row, tier=tier, tally=proposal.tally)
     with transaction.atomic():
         award = None
-        if tier == prizes.NONE:
+        if terms is None:
             Award.objects.filter(round=round, submission=submission).delete()
         else:
+            amount, upgraded_from = terms
             award, _ = Award.objects.update_or_create(
                 round=round, submission=submission,
-                defaults={"tier": tier, "amount": selectors.amount_for(round.contest, tier),
+                defaults={"tier": tier, "amount": amount, "upgraded_from": upgraded_from,
                           "proposed_tier": row.proposed or "", "override_reason": reason.strip(), "decided_by": by})
+        note = (" (kept from an earlier round: nothing more is paid)" if tier != prizes.NONE and terms is None
+                else _upgrade_note(terms[1], terms[0]) if terms else "")
         audit(actor=by, action="award_overridden", contest=round.contest, submission=submission,
-              message=f"{submission.task_name} in {round}: {before} -> {tier} (proposed: {row.proposed or 'none'}). "
-                      f"Reason: {reason.strip()}", before=before, after=tier, proposed=row.proposed)
+              message=f"{submission.task_name} in {round}: {before} -> {tier}{note} (proposed: "
+                      f"{row.proposed or 'none'}). Reason: {reason.strip()}",
+              before=before, after=tier, proposed=row.proposed)
     return award
 
 
 def announce_awards(*, round: Round, by, site: str = "") -> list[Award]:
-    """Make the round's awards final and visible to their winners, and email them."""
+    """Make the round's awards final and visible to their winners, and email them (an upgrade says so;
+    an earlier winner kept at its tier has no award of the round and is not emailed again)."""
     _require_organizer(by, "announce awards")
     _ensure_not_announced(round)
     if not feedback_released(round=_fresh(round)):
@@ -409,9 +481,11 @@ def announce_awards(*, round: Round, by, site: str = "") -> list[Award]:
     awards = list(Award.objects.filter(round=round).select_related("submission__owner", "submission__contest",
                                                                    "submission__current_version"))
     caps = selectors.caps_for(round)
-    for tier in prizes.TIERS:
-        if sum(a.tier == tier for a in awards) > caps[tier]:
-            raise ReviewsRefused(f"More {tier} prizes are decided than the cap of {caps[tier]}; change the awards first.")
+    over = selectors.award_tally(round).over_cap(caps)
+    if over is not None:
+        counting = "" if selectors.is_first_round(round) else " (counting the earlier rounds' winners)"
+        raise ReviewsRefused(f"More {over} prizes are decided than the cap of {caps[over]}{counting}; change the "
+                             "awards first.")
     with transaction.atomic():
         review_round, _ = ReviewRound.objects.get_or_create(round=round)
         review_round.awards_announced_at = timezone.now()
@@ -419,7 +493,8 @@ def announce_awards(*, round: Round, by, site: str = "") -> list[Award]:
         audit(actor=by, action="awards_announced", contest=round.contest,
               message=f"Announced {len(awards)} award{'s' if len(awards) != 1 else ''} of {round}.",
               awards={a.submission_id: a.tier for a in awards})
-        notifications.awards_announced(round=round, awards=awards, site=site)
+        notifications.awards_announced(round=round, awards=awards, paid_before=selectors.paid_before(round),
+                                       site=site)
     return awards
 
 

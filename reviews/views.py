@@ -253,7 +253,7 @@ def auto_assign(request, slug: str, number: int):
 def organizer_conflict(request, slug: str):
     def action(contest, data):
         services.declare_conflict(reviewer=data["reviewer"], by=request.user, submission=data["submission"],
-                                  domain=data["domain"], reason=data["reason"])
+                                  domain=data["domain"], reason=data["reason"], contest=contest)
         return f"Conflict of {data['reviewer'].username} recorded."
     return _organizer_post(request, slug, OrganizerConflictForm, action, contest=_contest_of(slug))
 
@@ -420,10 +420,10 @@ def feedback_panel(request, submission: Submission) -> str | None:
             "awards": selectors.awards_visible_to(user=request.user, submission=submission)}, request=request)
     if role != CONTESTANT or not portal_selectors.feedback_released(round=submission.round):
         return None
-    awards = selectors.awards_visible_to(user=request.user, submission=submission)
+    prize = selectors.prize_of(selectors.awards_visible_to(user=request.user, submission=submission))
     return render_to_string("reviews/_feedback_panel.html", {
         "submission": submission, "criteria": selectors.rubric(),
         "reviews": selectors.shown_reviews(viewer=request.user, submission=submission),
-        "awards": awards, "current_award": awards[-1] if awards else None,
-        "nonprofit_form": NonprofitForm(initial={"nonprofit": awards[-1].nonprofit} if awards else None),
+        "prize": prize, "current_award": prize.award if prize else None,
+        "nonprofit_form": NonprofitForm(initial={"nonprofit": prize.award.nonprofit} if prize else None),
     }, request=request)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from evaluation.models import Run
 from evaluation.services import start_private_evaluation
@@ -148,3 +150,21 @@ def each(level: str) -> dict[str, str]:
 def submit(assignment: Assignment, user: User, rated: dict[str, str], to_authors: str = "", to_organizers: str = ""):
     return services.save_review(assignment=assignment, user=user, levels=rated, to_authors=to_authors,
                                 to_organizers=to_organizers, submit=True)
+
+
+def another_submission(scene: Scene, *, task_name: str, owner: str, author: AuthorData, seed: int) -> Submission:
+    """A submission by a new contestant `owner` (email <owner>@<task_name>.test) in the contest's open round."""
+    user = factories.contestant(username=owner, email=f"{owner}@{task_name}.test")
+    zipped = datasets.make_zip({f"{task_name}.csv": datasets.to_csv_bytes(
+        datasets.syllogism_classification_rows(n=300, seed=seed))})
+    return portal_services.create_submission(user=user, contest=scene.contest, zip_file=zipped,
+                                             data=factories.submission_data(task_name=task_name, authors=(author,)))
+
+
+def open_round_two(scene: Scene) -> Round:
+    """Round 1 closed (its awards decided as they are), round 2 open now."""
+    now = timezone.now()
+    scene.round.closes_at = now - timedelta(minutes=5)
+    scene.round.save()
+    return factories.RoundFactory(contest=scene.contest, number=2, opens_at=now - timedelta(minutes=1),
+                                  closes_at=now + timedelta(days=30))

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from reviews import services
 from reviews.models import AuditEntry
-from tests.reviews.conftest import each, submit
+from tests.reviews.conftest import each, open_round_two, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,8 @@ def test_the_benchmark_zip_holds_each_accepted_task_as_submitted_with_jsonl_meta
         {"name": "Charles Babbage", "email": "charles@difference-engines.org", "affiliation": ""}]
     assert (metadata["task_name"], metadata["metric"], metadata["shot_setting"], metadata["eligible_tier"]) == (
         "syllogism-test", "classification", "zero-shot", "grand")
-    assert metadata["award"] == {"tier": "second", "amount_usd": 20000, "round": 1, "nonprofit": None}
+    assert metadata["award"] == {"tier": "second", "amount_usd": 20000, "round": 1, "upgraded_from": None,
+                                 "nonprofit": None}
     assert metadata["description"]["generation_code_url"] == "https://github.com/adalovelace/syllogisms"
 
     sha = s.b.current_version.files[0]["sha256"]
@@ -113,11 +114,41 @@ def test_the_reviews_csv_names_reviewers_only_when_asked(client, decided):
 def test_the_awards_csv(client, decided):
     client.force_login(decided.organizer)
     rows = list(csv.DictReader(io.StringIO(client.get("/reviews/contests/isp/export/awards.csv").content.decode())))
-    assert [(r["round"], r["task_name"], r["owner"], r["tier"], r["amount_usd"], r["proposed_tier"], r["announced"])
-            for r in rows] == [("1", "syllogism-test", "owner_alice_q7", "second", "20000", "second", "yes"),
-                               ("1", "negation-task", "owner_bob_q8", "third", "5000", "third", "yes")]
+    assert [(r["round"], r["task_name"], r["owner"], r["tier"], r["upgraded_from"], r["amount_paid_usd"],
+             r["total_paid_usd"], r["proposed_tier"], r["announced"]) for r in rows] == [
+        ("1", "syllogism-test", "owner_alice_q7", "second", "", "20000", "20000", "second", "yes"),
+        ("1", "negation-task", "owner_bob_q8", "third", "", "5000", "5000", "third", "yes")]
     assert rows[0]["authors"] == ("Ada Lovelace <ada.lovelace@analytical-engines.org>; Charles Babbage "
                                   "<charles@difference-engines.org>")
+
+
+def test_round_two_pays_an_upgrade_once_in_the_csv_and_the_benchmark(client, decided):
+    """a (second in round 1) is upgraded to grand in round 2; b keeps its round-1 third: no round-2 row."""
+    s = decided
+    round2 = open_round_two(s)
+    services.confirm_awards(round=round2, by=s.organizer)
+    services.release_feedback(round=round2, by=s.organizer)
+    services.announce_awards(round=round2, by=s.organizer)
+    client.force_login(s.organizer)
+    body = client.get("/reviews/contests/isp/export/awards.csv").content.decode()
+    assert body.splitlines()[0] == ("round,submission_id,task_name,owner,authors,tier,upgraded_from,amount_paid_usd,"
+                                    "total_paid_usd,proposed_tier,override_reason,nonprofit,decided_by,decided_at,"
+                                    "announced")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [(r["round"], r["task_name"], r["tier"], r["upgraded_from"], r["amount_paid_usd"], r["total_paid_usd"])
+            for r in rows] == [("1", "syllogism-test", "second", "", "20000", "20000"),
+                               ("1", "negation-task", "third", "", "5000", "5000"),
+                               ("2", "syllogism-test", "grand", "second", "80000", "100000")]
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(client.get("/reviews/contests/isp/export/benchmark.zip")
+                                                  .streaming_content)))
+    assert json.loads(archive.read("tasks/syllogism-test/metadata.json"))["award"] == {
+        "tier": "grand", "amount_usd": 100000, "round": 2,
+        "upgraded_from": {"tier": "second", "round": 1, "amount_usd": 20000}, "nonprofit": None}
+    assert json.loads(archive.read("tasks/negation-task/metadata.json"))["award"] == {
+        "tier": "third", "amount_usd": 5000, "round": 1, "upgraded_from": None, "nonprofit": None}
+    readme = archive.read("README.md").decode()
+    assert readme.endswith("- negation-task (classification, round 1): third prize\n"
+                           "- syllogism-test (classification, round 1): grand prize\n\n")
 
 
 def test_the_command_writes_the_same_zip_and_refuses_what_it_cannot_do(decided, tmp_path):

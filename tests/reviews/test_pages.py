@@ -7,7 +7,7 @@ import pytest
 from portal import panels
 from reviews import services, views
 from reviews.models import Assignment, Award, Ranking, Review, ReviewSettings
-from tests.reviews.conftest import each, submit
+from tests.reviews.conftest import each, open_round_two, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +90,11 @@ def test_an_organizer_awards_releases_and_announces_on_the_awards_page(client, s
     url = "/reviews/contests/isp/rounds/1/awards/"
     page = client.get(url).content.decode()
     assert f'<tr id="candidate-{scene.a.pk}">' in page and '<td class="proposed">second</td>' in page
+    # The three tie-break keys: grand criteria, rank score, submission number.
+    assert "<th>Grand criteria</th><th>Rank score</th><th>Submission no.</th>" in page
+    assert (f'<td>grand</td><td>6</td><td>0.500</td>\n      <td class="submission-number">{scene.a.pk}</td>'
+            in page)
+    assert f'<td class="submission-number">{scene.b.pk}</td>' in page
     confirmed = client.post(url + "confirm/", follow=True)
     assert _messages(confirmed) == ["Confirmed 2 award(s) of Round 1."]
     no_reason = client.post(url + "override/", {"submission": scene.b.pk, "tier": "none", "reason": ""}, follow=True)
@@ -122,3 +127,52 @@ def test_the_organizers_panel_on_the_submission_page_links_to_the_reviews(client
     page = client.get(f"/submissions/{scene.a.pk}/").content.decode()
     assert f'href="/reviews/submissions/{scene.a.pk}/"' in page
     assert "2 reviewers assigned" in page
+
+
+def test_round_two_shows_a_kept_prize_and_an_upgrade_once(client, scene):
+    s = scene
+    submit(s.rita_a, s.rita, each("grand"), to_authors="Striking.")
+    submit(s.remy_a, s.remy, each("grand"))
+    submit(s.rita_b, s.rita, each("accepted"), to_authors="Solid.")
+    services.confirm_awards(round=s.round, by=s.organizer)  # a second ($20,000), b third ($5,000)
+    services.release_feedback(round=s.round, by=s.organizer)
+    services.announce_awards(round=s.round, by=s.organizer)
+    open_round_two(s)
+    client.force_login(s.organizer)
+    url = "/reviews/contests/isp/rounds/2/awards/"
+    assert _messages(client.post(url + "confirm/", follow=True)) == ["Confirmed 1 award(s) of Round 2."]
+    page = client.get(url).content.decode()
+    assert ('<td class="decided">grand ($80,000)<div class="small upgrade">upgraded from second: pays the '
+            'difference, $100,000 in all</div></td>') in page
+    assert ('<td class="decided">third kept<div class="small">won in an earlier round and paid then ($5,000); '
+            'nothing more is paid or announced</div></td>') in page
+    assert "decided so far in the contest (earlier rounds' winners included, each submission once, at its highest " \
+           "tier): grand 1, second 0, third 1" in page
+    assert _messages(client.post("/reviews/contests/isp/rounds/2/release/", follow=True)) == [
+        "Released the feedback of Round 2; each contestant was emailed."]
+    assert _messages(client.post(url + "announce/", follow=True)) == [
+        "Announced 1 award(s) of Round 2; the winners were emailed."]
+
+    client.force_login(s.alice)
+    page = client.get(f"/submissions/{s.a.pk}/").content.decode()
+    assert page.count('class="alert alert-success award"') == 1
+    assert ("Round 2: your task wins a <strong>grand prize</strong> of $100,000, upgraded from the second prize it "
+            "won in Round 1 ($20,000 paid then, $80,000 now).</div>") in page
+    client.force_login(s.bob)
+    page = client.get(f"/submissions/{s.b.pk}/").content.decode()
+    assert page.count('class="alert alert-success award"') == 1
+    assert "Round 1: your task wins a <strong>third prize</strong> of $5,000.</div>" in page
+
+
+def test_a_domain_conflict_a_reviewer_declares_is_in_the_contests_audit_log(client, scene):
+    client.force_login(scene.uma)
+    declared = client.post("/reviews/conflicts/", {"domain": "example.edu", "reason": "My university."}, follow=True)
+    assert _messages(declared) == ["Conflict with example.edu declared."]
+    client.force_login(scene.organizer)
+    recorded = client.post("/reviews/contests/isp/conflicts/", {"reviewer": "rev_rita_x1", "domain": "gauss.test"},
+                           follow=True)
+    assert _messages(recorded) == ["Conflict of rev_rita_x1 recorded."]
+    audit = client.get("/reviews/contests/isp/audit/").content.decode()
+    assert "<td>rev_uma_x4</td><td>Conflict declared</td><td>Conflict of rev_uma_x4 with the domain example.edu.</td>" in audit
+    assert ("<td>org_olga_q1</td><td>Conflict declared</td><td>Conflict of rev_rita_x1 with the domain "
+            "gauss.test.</td>") in audit

@@ -28,13 +28,16 @@ CONTESTANTS = ("alice", "bob")
 ORGANIZER_ONLY = (302, 403, 403, 403, 403, 403, 200)
 ASSIGNED_ONLY = (302, 404, 404, 200, 404, 404, 200)
 
-# (url template, statuses in USERS' order). {a}, {b}: submissions; {rita_a}, {remy_a}: assignments.
+# (url template, statuses in USERS' order). {a}, {b}: submissions; {rita_a}, {remy_a}: assignments; {cora_a}:
+# cora's assignment to a, removed when her conflict with it appeared.
 GETS = [
     ("/reviews/", (302, 403, 403, 200, 200, 200, 200)),
     ("/reviews/assignments/{rita_a}/", ASSIGNED_ONLY),
     ("/reviews/assignments/{rita_a}/task.zip", ASSIGNED_ONLY),
     ("/reviews/assignments/{remy_a}/", (302, 404, 404, 404, 404, 404, 200)),  # rita reviews a too, but not as remy
     ("/reviews/assignments/{remy_a}/task.zip", (302, 404, 404, 404, 404, 404, 200)),
+    ("/reviews/assignments/{cora_a}/", (302, 404, 404, 404, 404, 404, 404)),  # removed: nobody reads it as one
+    ("/reviews/assignments/{cora_a}/task.zip", (302, 404, 404, 404, 404, 404, 404)),
     ("/reviews/submissions/{a}/", ORGANIZER_ONLY),
     ("/reviews/contests/isp/", ORGANIZER_ONLY),
     ("/reviews/contests/isp/rounds/1/awards/", ORGANIZER_ONLY),
@@ -43,11 +46,18 @@ GETS = [
     ("/reviews/contests/isp/export/reviews.csv", ORGANIZER_ONLY),
     ("/reviews/contests/isp/export/reviews.csv?identities=1", ORGANIZER_ONLY),
     ("/reviews/contests/isp/export/awards.csv", ORGANIZER_ONLY),
+    ("/submissions/", (302, 200, 200, 200, 200, 200, 200)),  # each sees only what they may (reviewers: nothing)
     ("/submissions/{a}/", (302, 200, 404, 404, 404, 404, 200)),
     ("/submissions/{a}/versions/1/download/", (302, 200, 404, 404, 404, 404, 200)),
+    ("/api/submissions/", (404, 404, 404, 404, 404, 404, 404)),  # the API has no list of submissions; add one here
+    ("/api/submissions/{a}/", (401, 200, 404, 404, 404, 404, 200)),
+    ("/api/submissions/{a}/results/", (401, 200, 404, 404, 404, 404, 200)),
+    ("/api/submissions/{a}/versions/1/download/", (401, 200, 404, 404, 404, 404, 200)),
+    ("/api/series/", (401, 200, 200, 200, 200, 200, 200)),
     ("/api/reviews/assignments/", (401, 200, 200, 200, 200, 200, 200)),
     ("/api/reviews/assignments/{rita_a}/", (401, 404, 404, 200, 404, 404, 200)),
     ("/api/reviews/assignments/{remy_a}/", (401, 404, 404, 404, 404, 404, 200)),
+    ("/api/reviews/assignments/{cora_a}/", (401, 404, 404, 404, 404, 404, 404)),
     ("/api/reviews/rubric/", (401, 200, 200, 200, 200, 200, 200)),
     ("/api/contests/isp/awards/", (401, 403, 403, 403, 403, 403, 200)),
 ]
@@ -59,7 +69,26 @@ def _users(scene) -> dict:
 
 
 def _ids(scene) -> dict:
-    return {"a": scene.a.pk, "b": scene.b.pk, "rita_a": scene.rita_a.pk, "remy_a": scene.remy_a.pk}
+    return {"a": scene.a.pk, "b": scene.b.pk, "rita_a": scene.rita_a.pk, "remy_a": scene.remy_a.pk,
+            "cora_a": getattr(scene, "cora_a", None) and scene.cora_a.pk,
+            "sha": scene.a.current_version.files[0]["sha256"]}
+
+
+CORA_REMOVED = ("Conflict of interest: rev_cora_x3's email domain analytical-engines.org matches an author's "
+                "(ada.lovelace@analytical-engines.org).")
+
+
+def give_cora_an_assignment_her_conflict_removes(scene) -> None:
+    """cora is assigned to a while her address is elsewhere; her address moving to Ada's domain makes the
+    conflict, which removes the assignment (scene.cora_a)."""
+    cora, address = scene.cora, scene.cora.email
+    cora.email = "cora@reviewers-three.test"
+    cora.save()
+    scene.cora_a = services.assign(submission=scene.a, reviewer=cora, by=scene.organizer)
+    cora.email = address
+    cora.save()
+    scene.cora_a.refresh_from_db()
+    assert (scene.cora_a.number, scene.cora_a.removed_reason) == (3, CORA_REMOVED)
 
 
 def _body(response) -> str:
@@ -101,8 +130,10 @@ def _check(client, scene, url_template: str, statuses, *, method="get", data=Non
 
 @pytest.fixture
 def in_review(scene):
-    """Reviews under way: remy submitted, rita has a draft of a and submitted b; conflict-free comments."""
+    """Reviews under way: remy submitted, rita has a draft of a and submitted b; conflict-free comments.
+    cora's assignment to a was removed by her conflict."""
     s = scene
+    give_cora_an_assignment_her_conflict_removes(s)
     submit(s.remy_a, s.remy, each("grand"), to_authors="A striking task.", to_organizers="Award it.")
     services.save_review(assignment=s.rita_a, user=s.rita, levels={"novelty": "grand"}, to_authors="Draft.",
                          submit=False)
@@ -221,7 +252,12 @@ def test_no_email_crosses_the_blind(scene, mailoutbox, django_capture_on_commit_
     reviewers = {u.email for u in (s.rita, s.remy, s.cora, s.uma)}
     to_reviewers = [m for m in mailoutbox if set(m.to) <= reviewers]
     to_contestants = [m for m in mailoutbox if not set(m.to) & reviewers]
-    assert len(to_reviewers) >= 2 and len(to_contestants) == 4  # 2 releases, 2 awards
+    # uma: b by hand, then a automatically; cora: b automatically (a is across her conflict)
+    assert sorted((m.to, m.subject) for m in to_reviewers) == [
+        (["cora@analytical-engines.org"], "Inverse Scaling Prize: 1 new submission to review"),
+        (["uma@reviewers-four.test"], "Inverse Scaling Prize: 1 new submission to review"),
+        (["uma@reviewers-four.test"], "Inverse Scaling Prize: 1 new submission to review")]
+    assert len(to_contestants) == 4  # 2 releases, 2 awards
     assert len(to_reviewers) + len(to_contestants) == len(mailoutbox)
     for mail in to_reviewers:
         text = (mail.subject + mail.body).lower()
@@ -241,8 +277,15 @@ RESULT_GETS = [
     ("/api/reviews/assignments/{rita_a}/", (401, 404, 404, 200, 404, 404, 200), {"rita", "organizer"}),
     ("/api/reviews/assignments/", (401, 200, 200, 200, 200, 200, 200), {"rita", "organizer"}),
     ("/reviews/assignments/{remy_a}/", (302, 404, 404, 404, 404, 404, 200), {"organizer"}),
+    ("/reviews/assignments/{cora_a}/", (302, 404, 404, 404, 404, 404, 404), set()),
+    ("/api/reviews/assignments/{cora_a}/", (401, 404, 404, 404, 404, 404, 404), set()),
     ("/submissions/{a}/", (302, 200, 404, 404, 404, 404, 200), {"organizer"}),
     ("/api/submissions/{a}/results/", (401, 200, 404, 404, 404, 404, 200), {"organizer"}),
+    # One model's per-example results on task a's PART1 (the file name holds the model's name).
+    ("/submissions/{a}/results/{sha}/tiny-1.csv", (302, 200, 404, 404, 404, 404, 200), set()),
+    ("/api/submissions/{a}/results/{sha}/tiny-1.csv", (401, 200, 404, 404, 404, 404, 200), set()),
+    ("/submissions/{a}/results/{sha}/held-1.csv", (302, 404, 404, 404, 404, 404, 200), {"organizer"}),
+    ("/api/submissions/{a}/results/{sha}/held-1.csv", (401, 404, 404, 404, 404, 404, 200), {"organizer"}),
 ]
 
 
@@ -258,7 +301,7 @@ def _private_readers(client, scene, url_template: str, statuses) -> set[str]:
         assert response.status_code == expected, f"{who} GET {url}: {response.status_code}"
         text = _body(response)
         _assert_private(scene, who, url, text)
-        if any(name in text for name in PRIVATE_NAMES):
+        if any(name in text.replace(url, "") for name in PRIVATE_NAMES):  # a login redirect repeats the url
             readers.add(who)
     return readers
 
@@ -267,6 +310,10 @@ def _private_readers(client, scene, url_template: str, statuses) -> set[str]:
 @pytest.mark.usefixtures("seeded_rubric")
 def test_results_reach_the_assigned_reviewers_on_every_series_and_the_owner_after_the_release(evaluated, client):
     s = evaluated
+    give_cora_an_assignment_her_conflict_removes(s)
+    client.force_login(s.alice)
+    assert client.get(f"/api/submissions/{s.a.pk}/results/{_ids(s)['sha']}/tiny-1.csv").content.decode().startswith(
+        "line,")  # a real per-example CSV
     for url, statuses, readers in RESULT_GETS:
         assert _private_readers(client, s, url, statuses) == readers, url
     client.force_login(s.rita)
@@ -285,5 +332,7 @@ def test_results_reach_the_assigned_reviewers_on_every_series_and_the_owner_afte
     s.round.feedback_released_at = timezone.now() - timedelta(minutes=1)
     s.round.save()
     for url, statuses in (("/submissions/{a}/", (302, 200, 404, 404, 404, 404, 200)),
-                          ("/api/submissions/{a}/results/", (401, 200, 404, 404, 404, 404, 200))):
+                          ("/api/submissions/{a}/results/", (401, 200, 404, 404, 404, 404, 200)),
+                          ("/submissions/{a}/results/{sha}/held-1.csv", (302, 200, 404, 404, 404, 404, 200)),
+                          ("/api/submissions/{a}/results/{sha}/held-1.csv", (401, 200, 404, 404, 404, 404, 200))):
         assert _private_readers(client, s, url, statuses) == {"alice", "organizer"}, url

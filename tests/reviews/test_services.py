@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -11,10 +13,10 @@ from portal import services as portal_services
 from portal.deadlines import format_aoe
 from portal.models import Profile
 from portal.services import AuthorData, SubmissionData
-from reviews import selectors, services
-from reviews.models import Assignment, AuditEntry, Conflict, ReviewRound, ReviewSettings
+from reviews import export, prizes, selectors, services
+from reviews.models import Assignment, AuditEntry, Award, Conflict, ReviewRound, ReviewSettings
 from tests import datasets, factories
-from tests.reviews.conftest import ADA, CHARLES, each, levels, submit
+from tests.reviews.conftest import ADA, CHARLES, another_submission, each, levels, open_round_two, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -394,3 +396,176 @@ def test_round_two_upgrades_a_round_one_winner_keeps_the_others_and_never_lowers
         services.override_award(round=round2, submission=s.b, tier="none", reason="weaker now", by=s.organizer)
     assert refused.value.message == ("negation-task won a third prize in an earlier round; an award is never "
                                      "lowered.")
+
+
+# --- round 2: the contest's total caps, kept winners and upgrades ---------------------------------------------
+
+
+def _announce(round, by) -> None:
+    services.release_feedback(round=round, by=by)
+    services.announce_awards(round=round, by=by)
+
+
+def test_round_two_overrides_count_the_round_one_winners_against_the_contest_caps(reviewed):
+    s = reviewed
+    ReviewSettings.objects.create(contest=s.contest, total_second_cap=3)
+    services.confirm_awards(round=s.round, by=s.organizer)  # a second, b third
+    services.override_award(round=s.round, submission=s.b, tier="second", reason="A striking idea.", by=s.organizer)
+    _announce(s.round, s.organizer)  # two round-1 seconds
+    round2 = open_round_two(s)
+    c = another_submission(s, task_name="third-task", owner="owner_carl_q9", seed=7,
+                           author=AuthorData("Carl Gauss", "carl@gauss.test"))
+    d = another_submission(s, task_name="fourth-task", owner="owner_dora_q10", seed=8,
+                           author=AuthorData("Dora Noether", "dora@noether.test"))
+    # Only overrides in round 2, never "Confirm the proposal": the round-1 seconds count all the same.
+    award = services.override_award(round=round2, submission=c, tier="second", reason="Strong.", by=s.organizer)
+    assert (award.tier, award.amount, award.upgraded_from) == ("second", 20_000, "")
+    assert selectors.award_proposal(round2).counts() == {"grand": 0, "second": 3, "third": 0}
+    with pytest.raises(services.ReviewsRefused) as refused:
+        services.override_award(round=round2, submission=d, tier="second", reason="Also strong.", by=s.organizer)
+    assert (refused.value.status, refused.value.field, refused.value.message) == (
+        400, "tier", "The second prizes of Inverse Scaling Prize are full: the contest's total cap is 3, and 2 of "
+                     "them were won in earlier rounds; lower another award of Round 2 first, or raise the cap in "
+                     "the contest's review settings.")
+    assert list(Award.objects.filter(round=round2).values_list("submission__task_name", "tier")) == [
+        ("third-task", "second")]
+    # An upgrade of a round-1 third to second counts it once, at second.
+    ReviewSettings.objects.filter(contest=s.contest).update(total_second_cap=2)
+    services.release_feedback(round=round2, by=s.organizer)
+    with pytest.raises(services.ReviewsRefused) as refused:
+        services.announce_awards(round=round2, by=s.organizer)
+    assert refused.value.message == ("More second prizes are decided than the cap of 2 (counting the earlier rounds' "
+                                     "winners); change the awards first.")
+
+
+@pytest.fixture
+def round_two(reviewed):
+    """Round 1 announced (a second, b third); round 2 open, with a still grand-eligible and b third-eligible."""
+    services.confirm_awards(round=reviewed.round, by=reviewed.organizer)
+    _announce(reviewed.round, reviewed.organizer)
+    return open_round_two(reviewed)
+
+
+def test_a_round_one_winner_kept_in_round_two_is_neither_paid_nor_announced_again(
+        reviewed, round_two, mailoutbox, django_capture_on_commit_callbacks):
+    s = reviewed
+    proposal = selectors.award_proposal(round_two)
+    assert {row.submission.task_name: (row.previous_tier, row.proposed, row.paid_before) for row in proposal.rows} == {
+        "syllogism-test": ("second", "grand", 20_000), "negation-task": ("third", "third", 5_000)}
+    awards = services.confirm_awards(round=round_two, by=s.organizer)
+    assert [(a.submission.task_name, a.tier, a.amount, a.upgraded_from) for a in awards] == [
+        ("syllogism-test", "grand", 80_000, "second")]  # 100,000 less the 20,000 of round 1
+    assert list(Award.objects.filter(submission=s.b).values_list("round__number", "tier", "amount")) == [
+        (1, "third", 5_000)]
+    assert actions(s.contest)[-1] == (
+        "awards_confirmed", "Confirmed the proposed awards of Round 2: syllogism-test grand (upgraded from second: "
+                            "$80,000 more); kept from earlier rounds: negation-task third.")
+    assert selectors.award_proposal(round_two).counts() == {"grand": 1, "second": 0, "third": 1}
+    services.release_feedback(round=round_two, by=s.organizer)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        announced = services.announce_awards(round=round_two, by=s.organizer, site="https://portal.test")
+    assert announced == awards
+    [mail] = mailoutbox  # nothing to bob: his third prize is kept, paid and announced in round 1
+    assert (mail.to, mail.subject) == (["ada.lovelace@analytical-engines.org", "alice.q7@contestants.test",
+                                        "charles@difference-engines.org"],
+                                       "Inverse Scaling Prize: upgraded to a grand prize for syllogism-test")
+    assert ("Your task syllogism-test is upgraded from a second prize to a grand prize in Round 2 of Inverse Scaling "
+            "Prize.\nThe earlier rounds paid $20,000; $80,000 more is paid now, so the task receives $100,000 in "
+            "all.\n") in mail.body
+    prize = selectors.prize_of(selectors.awards_visible_to(user=s.alice, submission=s.a))
+    assert (prize.tier, prize.total, prize.award.round.number, prize.upgraded_from.tier) == ("grand", 100_000, 2, "second")
+    prize = selectors.prize_of(selectors.awards_visible_to(user=s.bob, submission=s.b))
+    assert (prize.tier, prize.total, prize.award.round.number, prize.upgraded_from) == ("third", 5_000, 1, None)
+
+
+def test_an_upgrade_pays_the_difference_and_says_so_once(reviewed, round_two, mailoutbox,
+                                                          django_capture_on_commit_callbacks):
+    s = reviewed
+    services.confirm_awards(round=round_two, by=s.organizer)
+    award = services.override_award(round=round_two, submission=s.b, tier="second", reason="Reconsidered.",
+                                    by=s.organizer)
+    assert (award.tier, award.amount, award.upgraded_from, award.proposed_tier) == ("second", 20_000 - 5_000, "third",
+                                                                                   "third")
+    assert actions(s.contest)[-1] == ("award_overridden", "negation-task in Round 2: third -> second (upgraded from "
+                                                          "third: $15,000 more) (proposed: third). Reason: Reconsidered.")
+    kept = services.override_award(round=round_two, submission=s.b, tier="third", reason="Back.", by=s.organizer)
+    assert kept is None and not Award.objects.filter(round=round_two, submission=s.b).exists()
+    assert actions(s.contest)[-1] == ("award_overridden", "negation-task in Round 2: second -> third (kept from an "
+                                                          "earlier round: nothing more is paid) (proposed: third). "
+                                                          "Reason: Back.")
+    services.override_award(round=round_two, submission=s.b, tier="second", reason="Reconsidered.", by=s.organizer)
+    services.release_feedback(round=round_two, by=s.organizer)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.announce_awards(round=round_two, by=s.organizer, site="https://portal.test")
+    [mail] = [m for m in mailoutbox if "bob.q8@contestants-two.test" in m.to]
+    assert (mail.to, mail.subject) == (["bob.q8@contestants-two.test", "grace@cobol-navy.org"],
+                                       "Inverse Scaling Prize: upgraded to a second prize for negation-task")
+    assert ("Your task negation-task is upgraded from a third prize to a second prize in Round 2 of Inverse Scaling "
+            "Prize.\nThe earlier rounds paid $5,000; $15,000 more is paid now, so the task receives $20,000 in "
+            "all.\n") in mail.body
+    rows = list(csv.DictReader(io.StringIO(export.awards_csv(s.contest))))
+    assert [(r["round"], r["task_name"], r["tier"], r["upgraded_from"], r["amount_paid_usd"], r["total_paid_usd"])
+            for r in rows] == [("1", "syllogism-test", "second", "", "20000", "20000"),
+                               ("1", "negation-task", "third", "", "5000", "5000"),
+                               ("2", "syllogism-test", "grand", "second", "80000", "100000"),
+                               ("2", "negation-task", "second", "third", "15000", "20000")]
+    prize = selectors.announced_prize(s.b)
+    assert (prize.tier, prize.paid_earlier, prize.total, [a.round.number for a in prize.earlier]) == (
+        "second", 5_000, 20_000, [1])
+
+
+# --- conflicts that appear without a declaration; domain conflicts in the audit log ----------------------------
+
+
+def test_a_reviewers_new_email_at_an_authors_domain_removes_the_assignment(scene):
+    submit(scene.rita_a, scene.rita, each("accepted"))
+    submit(scene.remy_a, scene.remy, each("grand"))
+    assert selectors.submitted_levels(scene.a) == [each("accepted"), each("grand")]
+    scene.rita.save()  # a save that changes nothing conflicts nothing
+    scene.remy.email = "remy@analytical-engines.org"  # an organizer edits the account
+    scene.remy.save()
+    scene.remy_a.refresh_from_db()
+    reason = ("Conflict of interest: rev_remy_x2's email domain analytical-engines.org matches an author's "
+              "(ada.lovelace@analytical-engines.org).")
+    assert (scene.remy_a.removed_reason, scene.remy_a.removed_at is not None) == (reason, True)
+    entry = AuditEntry.objects.filter(action="unassigned").get()
+    assert (entry.actor, entry.contest, entry.submission, entry.message) == (
+        None, scene.contest, scene.a, f"Removed rev_remy_x2 (Reviewer 2) from syllogism-test: {reason}")
+    assert selectors.submitted_levels(scene.a) == [each("accepted")]
+    assert prizes.combine(selectors.submitted_levels(scene.a)) == each("accepted")
+    assert selectors.assignment_load(scene.contest) == {scene.rita.pk: 2}
+    assert [a.pk for a in selectors.active_assignments_of(scene.a)] == [scene.rita_a.pk]
+    assert selectors.assignments_visible_to(scene.remy) == []
+
+
+def test_an_owners_new_email_at_a_reviewers_domain_removes_the_assignment(scene):
+    scene.alice.email = "alice@reviewers-two.test"
+    scene.alice.save(update_fields=["email"])
+    scene.remy_a.refresh_from_db()
+    scene.rita_a.refresh_from_db()
+    assert scene.remy_a.removed_reason == ("Conflict of interest: rev_remy_x2's email domain reviewers-two.test "
+                                           "matches an author's (alice@reviewers-two.test).")
+    assert scene.rita_a.removed_at is None
+    assert [m for a, m in actions(scene.contest) if a == "unassigned"] == [
+        "Removed rev_remy_x2 (Reviewer 2) from syllogism-test: " + scene.remy_a.removed_reason]
+    scene.remy.last_login = timezone.now()
+    scene.remy.save(update_fields=["last_login"])  # a login re-checks nothing
+    assert AuditEntry.objects.filter(action="unassigned").count() == 1
+
+
+def test_a_domain_conflict_is_in_the_audit_log_of_every_contest_the_reviewer_reviews(scene):
+    other = factories.RoundFactory(contest__slug="isp-2", contest__name="Second Prize Contest").contest
+    services.add_reviewer(contest=other, user=scene.uma, by=scene.organizer)
+    factories.RoundFactory(contest__slug="isp-3", contest__name="Unrelated Contest")
+    services.declare_conflict(reviewer=scene.uma, by=scene.uma, domain="Example.EDU", reason="My university.")
+    logged = AuditEntry.objects.filter(action="conflict").order_by("contest__slug")
+    assert [(e.contest.slug, e.actor, e.message, e.data["domain"]) for e in logged] == [
+        ("isp", scene.uma, "Conflict of rev_uma_x4 with the domain example.edu.", "example.edu"),
+        ("isp-2", scene.uma, "Conflict of rev_uma_x4 with the domain example.edu.", "example.edu")]
+    # An organizer records one on a contest's page for a reviewer on no panel: it is in that contest's log.
+    outsider = factories.reviewer(username="rev_out_x5", email="out@elsewhere.test")
+    services.declare_conflict(reviewer=outsider, by=scene.organizer, domain="gauss.test", contest=other)
+    assert [(e.contest.slug, e.message) for e in AuditEntry.objects.filter(action="conflict", data__domain="gauss.test")] == [
+        ("isp-2", "Conflict of rev_out_x5 with the domain gauss.test.")]
