@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
@@ -525,14 +526,19 @@ def reviewer_rounds(reviewer) -> list[ReviewerRound]:
     return sorted(out, key=lambda r: (r.round.contest_id, r.round.number))
 
 
-def rank_scores(contest: Contest) -> dict[int, Fraction]:
+def rank_scores(contest: Contest, *, tiers: Mapping[int, str] | None = None) -> dict[int, Fraction]:
     """Each submission's Borda score from the rankings, each ranking cut to the submissions its reviewer
-    has a submitted review of now."""
+    has a submitted review of now. Given the submissions' eligible tiers, each ranking is also cut by
+    tier, so a submission is ranked only against those of its own tier (the rules: the reviewers'
+    rankings within a tier, combined by Borda count)."""
     reviewed: dict[int, set[int]] = {}
     for a, _ in _submitted(list(_active_assignments().filter(submission__contest=contest))):
         reviewed.setdefault(a.reviewer_id, set()).add(a.submission_id)
     rankings = [[s for s in r.submission_ids if s in reviewed.get(r.reviewer_id, set())]
                 for r in Ranking.objects.filter(round__contest=contest)]
+    if tiers is not None:
+        rankings = [[s for s in ranking if tiers.get(s) == tier]
+                    for ranking in rankings for tier in {tiers.get(s) for s in ranking}]
     return prizes.borda_scores(rankings)
 
 
@@ -654,7 +660,6 @@ def candidate_rows(round: Round) -> list[CandidateRow]:
     paid = paid_before(round)
     submissions = (Submission.objects.filter(current_version__isnull=False)
                    .filter(round=round) | Submission.objects.filter(pk__in=previous))
-    scores = rank_scores(round.contest)
     awards = {a.submission_id: a for a in Award.objects.filter(round=round)}
     rows = []
     for submission in submissions.select_related("owner", "round").distinct().order_by("pk"):
@@ -662,9 +667,12 @@ def candidate_rows(round: Round) -> list[CandidateRow]:
         levels = prizes.combine(reviews)
         rows.append(CandidateRow(
             submission=submission, reviews=len(reviews), levels=levels, tier=prizes.eligible_tier(levels),
-            grand_count=prizes.grand_count(levels), rank_score=scores.get(submission.pk, prizes.UNRANKED),
+            grand_count=prizes.grand_count(levels), rank_score=prizes.UNRANKED,
             previous_tier=previous.get(submission.pk), award=awards.get(submission.pk),
             paid_before=paid.get(submission.pk, 0)))
+    scores = rank_scores(round.contest, tiers={row.submission.pk: row.tier for row in rows})
+    for row in rows:
+        row.rank_score = scores.get(row.submission.pk, prizes.UNRANKED)
     return rows
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from fractions import Fraction
 
 import pytest
 from django.utils import timezone
@@ -279,6 +280,14 @@ def test_a_ranking_orders_exactly_the_submissions_reviewed(scene):
     services.save_ranking(reviewer=scene.rita, round=scene.round, submission_ids=[scene.b.pk, scene.a.pk])
     assert selectors.ranking_of(reviewer=scene.rita, round=scene.round) == [scene.b.pk, scene.a.pk]
     assert selectors.rank_scores(scene.contest) == {scene.b.pk: 1, scene.a.pk: 0}
+    # within a tier (the rules): two of one tier keep their order; alone in its tier, each is unranked
+    assert selectors.rank_scores(scene.contest, tiers={scene.a.pk: "third", scene.b.pk: "third"}) == {
+        scene.b.pk: 1, scene.a.pk: 0}
+    assert selectors.rank_scores(scene.contest, tiers={scene.a.pk: "third", scene.b.pk: "second"}) == {
+        scene.b.pk: Fraction(1, 2), scene.a.pk: Fraction(1, 2)}
+    # the awards page ranks them within their eligible tiers: b is grand-eligible, a third
+    rows = {row.submission.pk: (row.tier, row.rank_score) for row in selectors.candidate_rows(scene.round)}
+    assert rows == {scene.a.pk: ("third", Fraction(1, 2)), scene.b.pk: ("grand", Fraction(1, 2))}
 
 
 # --- awards and release --------------------------------------------------------------------------------------
