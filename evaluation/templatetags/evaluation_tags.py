@@ -1,12 +1,13 @@
-"""Number formats of the results tables."""
+"""Number formats of the results tables, and the Plotly template the pages' figures share."""
 
 from __future__ import annotations
 
 import math
 
 from django import template
+from django.utils.html import json_script
 
-from evaluation.plots import Z95
+from evaluation.plots import Z95, page_template
 
 register = template.Library()
 
@@ -39,3 +40,9 @@ def size(value) -> str:
 @register.simple_tag
 def percent(done, total) -> str:
     return "0" if not total else f"{min(100.0, 100.0 * done / total):.1f}"
+
+
+@register.simple_tag
+def plotly_page_template() -> str:
+    """The figures' shared Plotly template as a JSON script (id "plotly-template"), for evaluation.js."""
+    return json_script(page_template(), "plotly-template")

@@ -3,10 +3,13 @@
 // last run finishes the page reloads once to show the plots.
 (function () {
   "use strict";
+  var shared = document.getElementById("plotly-template");  // one template for every figure of the page
+  var template = shared ? JSON.parse(shared.textContent) : null;
   document.querySelectorAll("#evaluation .plot").forEach(function (target) {
     var spec = target.nextElementSibling;
     if (!spec || spec.type !== "application/json") return;
     var figure = JSON.parse(spec.textContent);
+    if (template) figure.layout.template = template;
     Plotly.newPlot(target, figure.data, figure.layout, {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendChartToCloud"]});
   });
 

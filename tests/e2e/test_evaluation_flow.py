@@ -118,6 +118,8 @@ def check_file_card(page, *, label: str, title: str, record_lines: list[int] | N
     expect(page.locator(f"#{loss_id} .gtitle")).to_have_text(
         f"{label}: loss (−log p of the answer, normalised over classes)")
     expect(page.locator(f"#{accuracy_id} .gtitle")).to_have_text(f"{label}: accuracy")
+    # drawn with the page's shared template (plotly_white): a white plot area
+    assert page.evaluate("id => document.getElementById(id)._fullLayout.plot_bgcolor", loss_id) == "white"
 
     [loss] = plot_traces(page, loss_id)
     [accuracy] = plot_traces(page, accuracy_id)

@@ -109,6 +109,10 @@ def test_the_submission_page_shows_the_plot_data_table_and_trend(contest_tx, tin
     assert line["y"] == [p.result.mean for p in points]
     assert line["error_y"]["array"] == pytest.approx([1.959964 * p.result.sem for p in points])
     assert figure["layout"]["xaxis"]["type"] == "log"
+    # the look (plotly_white) is sent once for the page's figures, not inside each
+    assert figure["layout"]["template"] == {}
+    shared = json.loads(page.split('<script id="plotly-template" type="application/json">')[1].split("</script>")[0])
+    assert shared["layout"]["plot_bgcolor"] == "white" and page.count('id="plotly-template"') == 1
     assert f"tiny: {results.files[0].series[0].trend.label}" in page
     assert 'src="/static/plotly/plotly.min.js"' in page
     assert client.get("/static/plotly/plotly.min.js").status_code == 200
