@@ -95,10 +95,13 @@ TEMPLATES = [
     },
 ]
 
+# A server database keeps each worker's connection open (a new PostgreSQL connection costs a backend
+# process per request), checked before reuse; SQLite opens its file per request.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60 if os.environ.get("DATABASE_URL") else 0),
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

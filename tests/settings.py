@@ -15,3 +15,6 @@ if "PORTAL_VAR_DIR" not in os.environ:
 from portal.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+# Threads of the tests (live servers, an in-thread Celery worker) close their connections after each
+# request or task, so the test database can be dropped at the end; production keeps them (60 s).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -55,3 +55,12 @@ def test_without_a_secret_key_production_refuses_to_start(tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 1
     assert "RuntimeError: SECRET_KEY must be set when DEBUG is off." in done.stderr
+
+
+def test_a_server_database_keeps_its_connections_and_sqlite_does_not(tmp_path):
+    expression = '(s.DATABASES["default"]["CONN_MAX_AGE"], s.DATABASES["default"]["CONN_HEALTH_CHECKS"])'
+    assert production_setting(tmp_path, expression, DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres") == \
+        "(60, True)"
+    assert production_setting(tmp_path, expression) == "(0, True)"  # SQLite, the laptop default
+    assert production_setting(tmp_path, expression, DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+                              DATABASE_CONN_MAX_AGE="0") == "(0, True)"
