@@ -4,35 +4,27 @@ does for the demo, registers a model series from YAML and has an upload evaluate
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def laptop_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(DJANGO_SETTINGS_MODULE="portal.settings", PORTAL_VAR_DIR=str(tmp_path / "var"),
-               PYTHONPATH=str(ROOT))
-    return env
+from tests.hardening import live
+from tests.hardening.live import ROOT, laptop_env
 
 
 def run_with_worker(env: dict[str, str], script: str, *, timeout: float) -> tuple[subprocess.CompletedProcess, str]:
     """Migrate, start a real worker (solo pool, cpu queue), run `script` in `manage.py shell`, stop the worker."""
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=120)
+    live.manage(env, "migrate", "--noinput", "-v", "0")
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--queues=cpu",
          "--loglevel=warning"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        done = subprocess.run([*manage, "shell", "-c", script], env=env, cwd=ROOT, capture_output=True,
-                              text=True, timeout=timeout)
+        done = subprocess.run([sys.executable, str(ROOT / "manage.py"), "shell", "-c", script], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=timeout)
     finally:
         worker.terminate()
         log = worker.communicate(timeout=60)[0]
     return done, log
+
 
 SEND_A_JOB = """
 from django.conf import settings
@@ -61,7 +53,7 @@ print("FILES", report["files"])
 
 
 def test_no_configuration_means_sqlite_and_a_filesystem_broker(tmp_path):
-    sent, log = run_with_worker(laptop_env(tmp_path), SEND_A_JOB, timeout=150)
+    sent, log = run_with_worker(laptop_env(tmp_path / "var"), SEND_A_JOB, timeout=150)
     assert sent.returncode == 0, sent.stderr[-3000:] + log[-3000:]
     assert ("FILES [{'name': 'laptop-task.csv', 'kind': 'main', 'index': None, 'rows': 305, "
             "'columns': ['prompt', 'completion']}]") in sent.stdout.splitlines()
@@ -111,7 +103,7 @@ def test_no_configuration_evaluates_an_upload_on_a_series_registered_from_yaml(t
     yaml.write_text("series:\n  - name: laptop-demo\n    visibility: public\n    x_axis: params\n    models:\n" + "".join(
         f"      - {{name: {name}, spec: '{folder}', params: {params}, flops: null, queue: cpu}}\n"
         for name, folder, params in models))
-    done, log = run_with_worker(laptop_env(tmp_path), EVALUATE_AN_UPLOAD.replace("SERIES_YAML", str(yaml)), timeout=300)
+    done, log = run_with_worker(laptop_env(tmp_path / "var"), EVALUATE_AN_UPLOAD.replace("SERIES_YAML", str(yaml)), timeout=300)
     assert done.returncode == 0, done.stderr[-3000:] + log[-3000:]
     lines = done.stdout.splitlines()
     assert "RUNS [('mini-1', 'done', 300, 300), ('mini-2', 'done', 300, 300)]" in lines
