@@ -54,7 +54,7 @@ class ReviewForm(BootstrapForm):
 
 
 class DomainConflictForm(BootstrapForm):
-    domain = forms.CharField(max_length=253, help_text="Your institution's or employer's email domain, e.g. example.edu")
+    domain = forms.CharField(label="Email domain", max_length=253, help_text="Your institution's or employer's email domain, e.g. example.edu")
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -65,7 +65,7 @@ def reviewer_accounts():
 class OrganizerConflictForm(BootstrapForm):
     reviewer = forms.ModelChoiceField(queryset=User.objects.none(), to_field_name="username")
     submission = forms.ModelChoiceField(queryset=None, required=False)
-    domain = forms.CharField(max_length=253, required=False)
+    domain = forms.CharField(label="Email domain", max_length=253, required=False)
     reason = forms.CharField(required=False)
 
     def __init__(self, *args, contest, **kwargs):
@@ -75,7 +75,7 @@ class OrganizerConflictForm(BootstrapForm):
 
 
 class AddReviewerForm(BootstrapForm):
-    reviewer = forms.ModelChoiceField(queryset=User.objects.none(), to_field_name="username")
+    reviewer = forms.ModelChoiceField(label="Reviewer account", queryset=User.objects.none(), to_field_name="username")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

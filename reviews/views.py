@@ -54,7 +54,9 @@ def organizer_only(view):
 
 
 def _form_errors(form) -> str:
-    return " ".join(f"{'' if name == '__all__' else form.fields[name].label + ': '}{' '.join(errors)}"
+    """Every error of an invalid form, each after its field's label as the form names it (the field's
+    name, capitalised, when it has no label of its own)."""
+    return " ".join(" ".join(errors) if name == "__all__" else f"{form[name].label}: {' '.join(errors)}"
                     for name, errors in form.errors.items())
 
 
@@ -87,6 +89,7 @@ def assignment_detail(request, pk: int):
     status = 200
     if request.method == "POST":
         if not form.is_valid():
+            form.add_error(None, _form_errors(form))  # the page shows the form's errors above it
             status = 400
         else:
             try:
