@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Round, Submission, SubmissionVersion
+from portal.refusals import Refused
 from portal.roles import ORGANIZER, role_of
 
 from . import jobs
@@ -22,13 +23,8 @@ log = logging.getLogger(__name__)
 MAX_SHOTS = 64
 
 
-class EvaluationRefused(Exception):
+class EvaluationRefused(Refused):
     """The request is refused; the message says why and what to do instead."""
-
-    def __init__(self, message: str, *, status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 # --- series ----------------------------------------------------------------------------------

@@ -14,11 +14,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from evaluation.engine.trends import RULE
 from portal import selectors as portal_selectors
 from portal.models import Round
+from portal.refusals import Refused, act
 from portal.roles import ORGANIZER, role_of
 
 from . import plots, selectors, services
@@ -100,16 +102,13 @@ class FewShotForm(forms.Form):
 def request_few_shot(request, pk: int):
     submission = portal_selectors.get_submission_for(user=request.user, pk=pk)
     form = FewShotForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, f"Give k as a whole number from 1 to {services.MAX_SHOTS}.")
-        return redirect("submission-detail", pk=pk)
-    try:
+
+    def ask():
+        if not form.is_valid():
+            raise Refused(f"Give k as a whole number from 1 to {services.MAX_SHOTS}.", field="k")
         services.request_few_shot(user=request.user, submission=submission, k=form.cleaned_data["k"])
-    except services.EvaluationRefused as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, f"{form.cleaned_data['k']}-shot variants requested; they are scored next.")
-    return redirect("submission-detail", pk=pk)
+        return f"{form.cleaned_data['k']}-shot variants requested; they are scored next."
+    return act(request, ask, back=reverse("submission-detail", args=[pk]))
 
 
 def _organizer_only(request) -> None:
@@ -122,15 +121,14 @@ def _organizer_only(request) -> None:
 def override_eligibility(request, pk: int):
     _organizer_only(request)
     submission = portal_selectors.get_submission_for(user=request.user, pk=pk)
-    try:
+
+    def decide():
         if request.POST.get("decision") == "clear":
             services.clear_eligibility_override(submission=submission, by=request.user)
         else:
             services.override_eligibility(submission=submission, eligible=request.POST.get("decision") == "eligible",
                                           reason=request.POST.get("reason", ""), by=request.user)
-    except services.EvaluationRefused as refused:
-        messages.error(request, refused.message)
-    return redirect("submission-detail", pk=pk)
+    return act(request, decide, back=reverse("submission-detail", args=[pk]))
 
 
 @login_required
@@ -166,18 +164,14 @@ def runs_page(request):
 def run_action(request, run_id: int, action: str):
     _organizer_only(request)
     run = get_object_or_404(Run, pk=run_id)
-    try:
-        if action == "retry":
-            services.retry_run(run=run, by=request.user)
-        elif action == "cancel":
-            services.cancel_run(run=run, by=request.user)
-        else:
-            raise Http404("No such action.")
-    except services.EvaluationRefused as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, f"Run {run.pk}: {action} done.")
-    return redirect("evaluation-runs")
+    steps = {"retry": services.retry_run, "cancel": services.cancel_run}
+    if action not in steps:
+        raise Http404("No such action.")
+
+    def do():
+        steps[action](run=run, by=request.user)
+        return f"Run {run.pk}: {action} done."
+    return act(request, do, back=reverse("evaluation-runs"))
 
 
 @login_required

@@ -41,6 +41,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from . import errors
 from .models import Profile
+from .refusals import Refused
 from .roles import CONTESTANT, ORGANIZER, ROLE_CHOICES
 
 logger = logging.getLogger(__name__)
@@ -50,13 +51,8 @@ NOT_SENT_MESSAGE = ("We could not send the confirmation email just now. Ask for 
                     "confirmation page in a few minutes.")
 
 
-class AccountRefused(Exception):
+class AccountRefused(Refused):
     """An account cannot be made or changed this way; the message says why and what to do."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class EmailNotSent(Exception):

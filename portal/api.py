@@ -2,8 +2,9 @@
 
 The same selectors as the pages decide what each user sees, and the same services decide what they
 may do. A refused upload answers 400 `{"errors": [...], "warnings": [...]}`: the zip's problems
-shaped as `validate_submission --json` prints them, or `{"field", "message"}` for a form field. A
-refusal by the services answers `{"detail": message}` with the status the pages give.
+shaped as `validate_submission --json` prints them, or `{"field", "message"}` for a form field (a
+refusal that names a field too). Any other refusal by the services answers `{"detail": message}`
+with the refusal's status, as the pages give it (portal.refusals).
 """
 
 from __future__ import annotations
@@ -178,12 +179,6 @@ def _field_errors(errors: dict) -> Response:
     return Response({"errors": items, "warnings": []}, status=status.HTTP_400_BAD_REQUEST)
 
 
-def _refused(refused: services.SubmissionRefused, *, status_code: int) -> Response:
-    if refused.field:
-        return _field_errors({refused.field: [refused.message]})
-    return Response({"detail": refused.message}, status=status_code)
-
-
 def _upload_rejected(rejected: services.UploadRejected) -> Response:
     report = rejected.report
     return Response({"errors": [e.as_dict() for e in report.errors], "warnings": [w.as_dict() for w in report.warnings]},
@@ -204,22 +199,18 @@ class SubmissionCreate(APIView):
     """POST /api/contests/<slug>/submissions/: a new submission (its version 1), as the submission page."""
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    field_errors = staticmethod(_field_errors)  # a refusal about a field answers as the field's own errors
 
     @extend_schema(request={"multipart/form-data": SubmissionRequestSerializer}, responses=SAVE_RESPONSES)
     def post(self, request, slug: str):
         contest = get_object_or_404(Contest, slug=slug)
-        try:
-            services.ensure_may_submit(user=request.user)
-        except services.SubmissionRefused as refused:
-            return _refused(refused, status_code=status.HTTP_403_FORBIDDEN)
+        services.ensure_may_submit(user=request.user)
         body = SubmissionRequestSerializer(data=request.data)
         if not body.is_valid():
             return _field_errors(body.errors)
         try:
             submission = services.create_submission(user=request.user, contest=contest, data=body.submission_data(),
                                                     zip_file=body.validated_data["zip_file"])
-        except services.SubmissionRefused as refused:
-            return _refused(refused, status_code=status.HTTP_400_BAD_REQUEST)
         except services.UploadRejected as rejected:
             return _upload_rejected(rejected)
         return _saved(submission.current_version)
@@ -229,22 +220,18 @@ class SubmissionEdit(APIView):
     """POST /api/submissions/<id>/versions/: an edit (a new version), as the edit page."""
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    field_errors = staticmethod(_field_errors)
 
     @extend_schema(request={"multipart/form-data": EditRequestSerializer}, responses=SAVE_RESPONSES)
     def post(self, request, pk: int):
         submission = selectors.get_submission_for(user=request.user, pk=pk)
-        try:
-            services.ensure_may_edit(user=request.user, submission=submission)
-        except services.SubmissionRefused as refused:
-            return _refused(refused, status_code=status.HTTP_403_FORBIDDEN)
+        services.ensure_may_edit(user=request.user, submission=submission)
         body = EditRequestSerializer(data=request.data)
         if not body.is_valid():
             return _field_errors(body.errors)
         try:
             version = services.edit_submission(user=request.user, submission=submission, data=body.submission_data(),
                                                zip_file=body.validated_data.get("zip_file"))
-        except services.SubmissionRefused as refused:
-            return _refused(refused, status_code=status.HTTP_403_FORBIDDEN)
         except services.UploadRejected as rejected:
             return _upload_rejected(rejected)
         return _saved(version)

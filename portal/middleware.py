@@ -8,6 +8,7 @@ from django.http import Http404, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 
 from . import errors, uploads
+from .refusals import Refused, refused_page
 
 # Exceptions Django itself turns into 400 or 403 answers (through portal.errors' handlers, or with
 # DEBUG on through errors.NoTracebackReporter).
@@ -25,6 +26,8 @@ class ErrorPageMiddleware:
       Django's debug page, and a 404 (an Http404 in a view, or no URL pattern matching) the 404 page
       rather than Django's technical page that lists the URL patterns.
     - An error answer with no body of its own (405, say) gets the portal's page for its status.
+    - A refusal (portal.refusals.Refused) that a view lets escape is answered with its message and
+      status: the refused page, or `{"detail": message}` under /api/.
     A view's own error answer with a body (a form with its errors, DRF's JSON) is kept."""
 
     def __init__(self, get_response):
@@ -50,6 +53,10 @@ class ErrorPageMiddleware:
             return errors.error_response(request, status=400, detail=errors.INTERRUPTED_DETAIL)
         if isinstance(exception, Http404):  # the same page whatever DEBUG says (not Django's technical 404)
             return errors.page_not_found(request, exception)
+        if isinstance(exception, Refused):
+            if errors.is_api(request):
+                return errors.error_response(request, status=exception.status, detail=exception.message)
+            return refused_page(request, exception)
         if isinstance(exception, EXPECTED):
             return None
         return errors.unexpected_error_response(request, (type(exception), exception, exception.__traceback__))

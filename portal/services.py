@@ -23,6 +23,7 @@ from evaluation.engine.types import TaskReport
 from . import accounts, signals, uploads
 from .deadlines import format_aoe
 from .models import Author, Contest, Round, Submission, SubmissionVersion
+from .refusals import Refused
 from .roles import CONTESTANT, REVIEWER, role_of
 from .selectors import edits_open, next_round, open_round
 
@@ -66,13 +67,8 @@ class SubmissionData:
         return cls(authors=authors, **values)
 
 
-class SubmissionRefused(Exception):
+class SubmissionRefused(Refused):
     """The server refuses this action (role, deadline, task name); the message says why and what to do."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class UploadRejected(Exception):
@@ -88,13 +84,13 @@ def ensure_may_submit(*, user) -> None:
     if role == REVIEWER:
         raise SubmissionRefused(
             "Reviewers may not submit tasks (the contest rules forbid it). "
-            "Sign up with a separate contestant account if you are not reviewing.")
+            "Sign up with a separate contestant account if you are not reviewing.", status=403)
     if role != CONTESTANT:
-        raise SubmissionRefused("Only contestant accounts can create submissions.")
+        raise SubmissionRefused("Only contestant accounts can create submissions.", status=403)
     if not accounts.email_confirmed(user):
         raise SubmissionRefused(
             f"Confirm your email address before submitting: follow the link we sent to {user.email}. "
-            "No email? Send yourself a new link from the confirmation page.")
+            "No email? Send yourself a new link from the confirmation page.", status=403)
 
 
 def ensure_round_open(*, contest: Contest, now=None) -> Round:
@@ -112,12 +108,13 @@ def ensure_round_open(*, contest: Contest, now=None) -> Round:
 def ensure_may_edit(*, user, submission: Submission, now=None) -> None:
     """Only the owner, a contestant with a confirmed email, until the round closes (or is reopened)."""
     if submission.owner_id != user.pk:
-        raise SubmissionRefused("Only the contestant who created a submission can edit it.")
+        raise SubmissionRefused("Only the contestant who created a submission can edit it.", status=403)
     ensure_may_submit(user=user)
     if not edits_open(submission=submission, now=now):
         raise SubmissionRefused(
             f"{submission.round} closed on {format_aoe(submission.round.closes_at)}; "
-            "edits are no longer accepted. Ask the organizers to reopen the submission if you need to change it.")
+            "edits are no longer accepted. Ask the organizers to reopen the submission if you need to change it.",
+            status=403)
 
 
 def validate_upload(*, source: str | bytes | BinaryIO, submission_data: SubmissionData) -> TaskReport:
@@ -243,13 +240,13 @@ def edit_submission(*, user, submission: Submission, data: SubmissionData,
             submission.refresh_from_db()
             return version
     raise SubmissionRefused("The submission's files kept changing while you saved (another edit was being "
-                            "saved at the same moment); check the current version and save again.")
+                            "saved at the same moment); check the current version and save again.", status=403)
 
 
 def _current_version(submission: Submission) -> SubmissionVersion:
     fresh = Submission.objects.select_related("current_version").filter(pk=submission.pk).first()
     if fresh is None:
-        raise SubmissionRefused("This submission no longer exists.")
+        raise SubmissionRefused("This submission no longer exists.", status=403)
     return fresh.current_version
 
 
@@ -260,7 +257,7 @@ def _save_edit(*, submission: Submission, user, data: SubmissionData, checked: C
         with transaction.atomic():
             locked = Submission.objects.select_for_update().filter(pk=submission.pk).first()
             if locked is None:
-                raise SubmissionRefused("This submission no longer exists.")
+                raise SubmissionRefused("This submission no longer exists.", status=403)
             if checked.kept and locked.current_version_id != base.pk:
                 return None
             return _add_version(submission=locked, user=user, data=data, checked=checked)

@@ -187,6 +187,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
                                  "rest_framework.renderers.BrowsableAPIRenderer"],
+    # A service's refusal answers {"detail": message} with its status (portal.refusals).
+    "EXCEPTION_HANDLER": "portal.refusals.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Inverse Scaling Prize portal API",

@@ -10,9 +10,10 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from . import accounts, panels, selectors, services
+from . import accounts, panels, refusals, selectors, services
 from .forms import AuthorFormSet, SignupForm, SubmissionForm, author_formset_helper
 from .models import Contest
+from .refusals import Refused
 from .roles import CONTESTANT, role_of
 
 SUBMISSIONS_PER_PAGE = 50
@@ -29,8 +30,8 @@ def signup(request):
         try:
             user = accounts.sign_up(username=form.cleaned_data["username"], email=form.cleaned_data["email"],
                                     password=form.cleaned_data["password1"])
-        except accounts.AccountRefused as refused:
-            form.add_error(refused.field, refused.message)
+        except Refused as refused:
+            refusals.add_to_form(form, refused)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             try:
@@ -81,11 +82,10 @@ def submission_list(request):
     })
 
 
-def _refused(request, refused: services.SubmissionRefused, *, status: int = 403):
-    return render(request, "portal/refused.html", {
-        "message": refused.message,
-        "confirm_email": request.user.is_authenticated and not accounts.email_confirmed(request.user),
-    }, status=status)
+def _refused(request, refused: Refused, *, status: int | None = None):
+    """The refused page, with the link to confirm the account's email while it is not confirmed."""
+    return refusals.refused_page(request, refused, status=status, confirm_email=(
+        request.user.is_authenticated and not accounts.email_confirmed(request.user)))
 
 
 def _render_form(request, *, form, authors, contest, submission=None, report=None, status=200):
@@ -101,12 +101,12 @@ def submission_create(request, contest_slug: str):
     contest = get_object_or_404(Contest, slug=contest_slug)
     try:
         services.ensure_may_submit(user=request.user)
-    except services.SubmissionRefused as refused:
+    except Refused as refused:
         return _refused(request, refused)
     if request.method == "GET":
         try:
             services.ensure_round_open(contest=contest)
-        except services.SubmissionRefused as closed:
+        except Refused as closed:  # news before anything is posted, not an error
             return _refused(request, closed, status=200)
     form = SubmissionForm(request.POST or None, request.FILES or None)
     authors = AuthorFormSet(request.POST or None, prefix="authors")
@@ -115,8 +115,8 @@ def submission_create(request, contest_slug: str):
             submission = services.create_submission(
                 user=request.user, contest=contest, data=form.to_data(authors.authors()),
                 zip_file=form.cleaned_data["zip_file"])
-        except services.SubmissionRefused as refused:
-            form.add_error(refused.field, refused.message)
+        except Refused as refused:
+            refusals.add_to_form(form, refused)
         except services.UploadRejected as rejected:
             return _render_form(request, form=form, authors=authors, contest=contest,
                                 report=rejected.report, status=400)
@@ -145,7 +145,7 @@ def submission_edit(request, pk: int):
     submission = selectors.get_submission_for(user=request.user, pk=pk)
     try:
         services.ensure_may_edit(user=request.user, submission=submission)
-    except services.SubmissionRefused as refused:
+    except Refused as refused:
         return _refused(request, refused)
     if request.method == "POST":
         form = SubmissionForm(request.POST, request.FILES, zip_required=False)
@@ -160,11 +160,10 @@ def submission_edit(request, pk: int):
             version = services.edit_submission(
                 user=request.user, submission=submission, data=form.to_data(authors.authors()),
                 zip_file=form.cleaned_data["zip_file"])
-        except services.SubmissionRefused as refused:
-            if refused.field:
-                form.add_error(refused.field, refused.message)
-            else:
+        except Refused as refused:
+            if not refused.field:
                 return _refused(request, refused)
+            refusals.add_to_form(form, refused)
         except services.UploadRejected as rejected:
             return _render_form(request, form=form, authors=authors, contest=submission.contest,
                                 submission=submission, report=rejected.report, status=400)

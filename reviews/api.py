@@ -1,7 +1,8 @@
 """The review side's REST endpoints (Django REST Framework), included under /api/ by portal/urls.py.
 
 The same selectors as the pages decide what each user sees; the same services decide what they may
-do, and their refusals become `{"detail": message}` with the refusal's status (400, 403, 409).
+do, and their refusals become `{"detail": message}` with the refusal's status (400, 403, 409), through
+portal.refusals' exception handler.
 """
 
 from __future__ import annotations
@@ -23,10 +24,6 @@ from portal.roles import ORGANIZER, role_of
 
 from . import selectors, services
 from .models import Assignment
-
-
-def _refusal(refused: services.ReviewsRefused) -> Response:
-    return Response({"detail": refused.message}, status=refused.status)
 
 
 def _require_organizer(request) -> None:
@@ -128,11 +125,8 @@ class SubmissionAssignments(APIView):
         reviewer = User.objects.filter(username=body.validated_data["reviewer"]).first()
         if reviewer is None:
             return Response({"detail": f"No account is named {body.validated_data['reviewer']}."}, status=400)
-        try:
-            assignment = services.assign(submission=submission, reviewer=reviewer, by=request.user,
-                                         due_at=body.validated_data.get("due_at"), site=request.build_absolute_uri("/"))
-        except services.ReviewsRefused as refused:
-            return _refusal(refused)
+        assignment = services.assign(submission=submission, reviewer=reviewer, by=request.user,
+                                     due_at=body.validated_data.get("due_at"), site=request.build_absolute_uri("/"))
         return Response({"id": assignment.pk, "submission": submission.pk, "reviewer": reviewer.username,
                          "number": assignment.number, "due_at": assignment.due_at}, status=status.HTTP_201_CREATED)
 
@@ -172,10 +166,7 @@ class AssignmentReview(APIView):
         assignment = selectors.get_assignment_for(user=request.user, pk=pk)
         body = ReviewRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.save_review(assignment=assignment, user=request.user, **body.validated_data)
-        except services.ReviewsRefused as refused:
-            return _refusal(refused)
+        services.save_review(assignment=assignment, user=request.user, **body.validated_data)
         return Response(assignment_payload(request, selectors.get_assignment_for(user=request.user, pk=pk)))
 
 

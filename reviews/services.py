@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from portal.deadlines import format_aoe
 from portal.models import Contest, Round, Submission
+from portal.refusals import Refused
 from portal.roles import ORGANIZER, REVIEWER, role_of
 from portal.selectors import feedback_released
 
@@ -35,15 +36,8 @@ from .models import (
 DOMAIN_RE = re.compile(r"^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
-class ReviewsRefused(Exception):
+class ReviewsRefused(Refused):
     """The action is refused; the message says why and what to do."""
-
-    status = 400
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class NotAllowed(ReviewsRefused):

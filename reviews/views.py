@@ -10,13 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluation import plots
 from evaluation.engine.trends import RULE as TREND_RULE
+from portal import refusals
 from portal import selectors as portal_selectors
 from portal.models import Contest, Round, Submission
+from portal.refusals import Refused, act, ensure_valid
 from portal.roles import CONTESTANT, ORGANIZER, REVIEWER, role_of
 
 from . import export, prizes, selectors, services, suggestions
@@ -40,7 +43,7 @@ def _site(request) -> str:
 
 
 def _refused(request, message: str, *, status: int = 403):
-    return render(request, "portal/refused.html", {"message": message}, status=status)
+    return refusals.refused_page(request, Refused(message, status=status))
 
 
 def organizer_only(view):
@@ -51,13 +54,6 @@ def organizer_only(view):
             return _refused(request, "Only organizers can open this page.")
         return view(request, *args, **kwargs)
     return wrapped
-
-
-def _form_errors(form) -> str:
-    """Every error of an invalid form, each after its field's label as the form names it (the field's
-    name, capitalised, when it has no label of its own)."""
-    return " ".join(" ".join(errors) if name == "__all__" else f"{form[name].label}: {' '.join(errors)}"
-                    for name, errors in form.errors.items())
 
 
 # --- reviewers --------------------------------------------------------------------------------------
@@ -88,22 +84,19 @@ def assignment_detail(request, pk: int):
     form = ReviewForm(request.POST or None, criteria=criteria, initial=ReviewForm.initial_from(stored if own else None))
     status = 200
     if request.method == "POST":
-        if not form.is_valid():
-            form.add_error(None, _form_errors(form))  # the page shows the form's errors above it
-            status = 400
+        try:
+            ensure_valid(form)
+            services.save_review(assignment=assignment, user=request.user, levels=form.levels(),
+                                 to_authors=form.cleaned_data["to_authors"],
+                                 to_organizers=form.cleaned_data["to_organizers"],
+                                 submit=request.POST.get("action") == "submit")
+        except Refused as refused:
+            refusals.add_to_form(form, refused)
+            status = refused.status
         else:
-            try:
-                services.save_review(assignment=assignment, user=request.user, levels=form.levels(),
-                                     to_authors=form.cleaned_data["to_authors"],
-                                     to_organizers=form.cleaned_data["to_organizers"],
-                                     submit=request.POST.get("action") == "submit")
-            except services.ReviewsRefused as refused:
-                form.add_error(None, refused.message)
-                status = refused.status
-            else:
-                messages.success(request, "Review submitted." if request.POST.get("action") == "submit"
-                                 else "Draft saved.")
-                return redirect("reviews-assignment", pk=pk)
+            messages.success(request, "Review submitted." if request.POST.get("action") == "submit"
+                             else "Draft saved.")
+            return redirect("reviews-assignment", pk=pk)
     round = assignment.submission.round
     return render(request, "reviews/assignment.html", {
         "assignment": assignment, "own": own, "form": form, "criteria": criteria, "reviews": reviews,
@@ -141,31 +134,25 @@ def assignment_zip(request, pk: int):
 @require_POST
 def assignment_conflict(request, pk: int):
     assignment = selectors.get_assignment_for(user=request.user, pk=pk)
-    try:
+
+    def declare():
         services.declare_conflict(reviewer=request.user, by=request.user, submission=assignment.submission,
                                   reason=request.POST.get("reason", ""))
-    except services.ReviewsRefused as refused:
-        messages.error(request, refused.message)
-        return redirect("reviews-assignment", pk=pk)
-    messages.success(request, "Conflict declared; the submission is no longer assigned to you.")
-    return redirect("reviews-home")
+        return "Conflict declared; the submission is no longer assigned to you."
+    return act(request, declare, back=reverse("reviews-assignment", args=[pk]), done=reverse("reviews-home"))
 
 
 @login_required
 @require_POST
 def domain_conflict(request):
     form = DomainConflictForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("reviews-home")
-    try:
+
+    def declare():
+        ensure_valid(form)
         services.declare_conflict(reviewer=request.user, by=request.user, domain=form.cleaned_data["domain"],
                                   reason=form.cleaned_data["reason"])
-    except services.ReviewsRefused as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, f"Conflict with {form.cleaned_data['domain']} declared.")
-    return redirect("reviews-home")
+        return f"Conflict with {form.cleaned_data['domain']} declared."
+    return act(request, declare, back=reverse("reviews-home"))
 
 
 @login_required
@@ -176,16 +163,12 @@ def ranking(request, round_pk: int):
     if reviewer_round is None:
         return _refused(request, "You have no submissions to rank in this round.", status=404)
     form = RankingForm(request.POST, items=reviewer_round.ranked)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("reviews-home")
-    try:
+
+    def save():
+        ensure_valid(form)
         services.save_ranking(reviewer=request.user, round=round, submission_ids=form.ordered_ids())
-    except services.ReviewsRefused as refused:
-        messages.error(request, refused.message)
-    else:
-        messages.success(request, f"Ranking of {round} saved.")
-    return redirect("reviews-home")
+        return f"Ranking of {round} saved."
+    return act(request, save, back=reverse("reviews-home"))
 
 
 # --- organizers ------------------------------------------------------------------------------------
@@ -206,14 +189,11 @@ def _organizer_post(request, slug: str, form_class, action, **form_kwargs):
     """Validate the form, run the service, say what happened, and go back to the contest's review page."""
     contest = get_object_or_404(Contest, slug=slug)
     form = form_class(request.POST, **form_kwargs)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-    else:
-        try:
-            messages.success(request, action(contest, form.cleaned_data))
-        except services.ReviewsRefused as refused:
-            messages.error(request, refused.message)
-    return redirect("reviews-contest", slug=slug)
+
+    def run():
+        ensure_valid(form)
+        return action(contest, form.cleaned_data)
+    return act(request, run, back=reverse("reviews-contest", args=[slug]))
 
 
 @organizer_only
@@ -298,11 +278,7 @@ def awards(request, slug: str, number: int):
 
 def _round_action(request, slug: str, number: int, run):
     round = get_object_or_404(Round.objects.select_related("contest"), contest__slug=slug, number=number)
-    try:
-        messages.success(request, run(round))
-    except services.ReviewsRefused as refused:
-        messages.error(request, refused.message)
-    return redirect("reviews-awards", slug=slug, number=number)
+    return act(request, lambda: run(round), back=reverse("reviews-awards", args=[slug, number]))
 
 
 @organizer_only
@@ -319,8 +295,7 @@ def override_award(request, slug: str, number: int):
     form = OverrideForm(request.POST)
 
     def run(round):
-        if not form.is_valid():
-            raise services.ReviewsRefused(_form_errors(form))
+        ensure_valid(form)
         submission = get_object_or_404(Submission, pk=form.cleaned_data["submission"], contest=round.contest)
         services.override_award(round=round, submission=submission, tier=form.cleaned_data["tier"],
                                 reason=form.cleaned_data["reason"], by=request.user)
@@ -402,16 +377,12 @@ def nonprofit(request, pk: int):
     if award not in selectors.awards_visible_to(user=request.user, submission=award.submission):
         return _refused(request, "There is no such award.", status=404)
     form = NonprofitForm(request.POST)
-    if form.is_valid():
-        try:
-            services.name_nonprofit(award=award, user=request.user, nonprofit=form.cleaned_data["nonprofit"])
-        except services.ReviewsRefused as refused:
-            messages.error(request, refused.message)
-        else:
-            messages.success(request, "Saved: " + (form.cleaned_data["nonprofit"] or "the prize is paid to you") + ".")
-    else:
-        messages.error(request, _form_errors(form))
-    return redirect("submission-detail", pk=award.submission_id)
+
+    def save():
+        ensure_valid(form)
+        services.name_nonprofit(award=award, user=request.user, nonprofit=form.cleaned_data["nonprofit"])
+        return "Saved: " + (form.cleaned_data["nonprofit"] or "the prize is paid to you") + "."
+    return act(request, save, back=reverse("submission-detail", args=[award.submission_id]))
 
 
 def feedback_panel(request, submission: Submission) -> str | None:
