@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from portal.access import is_organizer
 from portal.models import Round, Submission, SubmissionVersion
 from portal.refusals import Refused
 from portal.roles import ORGANIZER, role_of
@@ -152,7 +153,7 @@ def start_private_evaluation_of_closed_rounds(*, now=None) -> list[Round]:
 
 
 def ensure_organizer(*, user) -> None:
-    if role_of(user) != ORGANIZER:
+    if not is_organizer(user):
         raise EvaluationRefused("Only organizers can do this.", status=403)
 
 

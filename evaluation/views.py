@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from evaluation.engine.trends import RULE
 from portal import selectors as portal_selectors
+from portal.access import organizer_required
 from portal.models import Round
 from portal.refusals import Refused, act
 from portal.roles import ORGANIZER, role_of
@@ -111,15 +112,9 @@ def request_few_shot(request, pk: int):
     return act(request, ask, back=reverse("submission-detail", args=[pk]))
 
 
-def _organizer_only(request) -> None:
-    if role_of(request.user) != ORGANIZER:
-        raise Http404("No such page.")
-
-
-@login_required
+@organizer_required
 @require_POST
 def override_eligibility(request, pk: int):
-    _organizer_only(request)
     submission = portal_selectors.get_submission_for(user=request.user, pk=pk)
 
     def decide():
@@ -131,10 +126,9 @@ def override_eligibility(request, pk: int):
     return act(request, decide, back=reverse("submission-detail", args=[pk]))
 
 
-@login_required
+@organizer_required
 @require_POST
 def start_private(request, pk: int):
-    _organizer_only(request)
     submission = portal_selectors.get_submission_for(user=request.user, pk=pk)
     runs = services.start_private_evaluation(submission=submission, by=request.user)
     messages.success(request, f"Started {len(runs)} run(s) on the private series.")
@@ -144,10 +138,9 @@ def start_private(request, pk: int):
 RUNS_PER_PAGE = 100
 
 
-@login_required
+@organizer_required
 def runs_page(request):
     """Every run, newest first, with its status, queue, attempts and error; retry and cancel."""
-    _organizer_only(request)
     runs = selectors.runs_for_organizers()
     status = request.GET.get("status", "")
     if status:
@@ -159,10 +152,9 @@ def runs_page(request):
     })
 
 
-@login_required
+@organizer_required
 @require_POST
 def run_action(request, run_id: int, action: str):
-    _organizer_only(request)
     run = get_object_or_404(Run, pk=run_id)
     steps = {"retry": services.retry_run, "cancel": services.cancel_run}
     if action not in steps:
@@ -174,10 +166,9 @@ def run_action(request, run_id: int, action: str):
     return act(request, do, back=reverse("evaluation-runs"))
 
 
-@login_required
+@organizer_required
 @require_POST
 def start_private_round(request, round_id: int):
-    _organizer_only(request)
     round = get_object_or_404(Round, pk=round_id)
     runs = services.start_private_evaluation_for_round(round=round, by=request.user)
     messages.success(request, f"{round.contest} {round}: started {len(runs)} run(s) on the private series.")

@@ -2,7 +2,7 @@
 
 The same selectors as the pages decide what each user sees; the same services decide what they may
 do, and their refusals become `{"detail": message}` with the refusal's status (400, 403, 409), through
-portal.refusals' exception handler.
+portal.refusals' exception handler. Organizers' endpoints use portal.access' permission.
 """
 
 from __future__ import annotations
@@ -12,24 +12,18 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from evaluation import api as evaluation_api
 from evaluation.api import ResultsSerializer
 from portal import selectors as portal_selectors
+from portal.access import IsOrganizer
 from portal.models import Contest, Submission
-from portal.roles import ORGANIZER, role_of
 
 from . import selectors, services
 from .models import Assignment
-
-
-def _require_organizer(request) -> None:
-    if role_of(request.user) != ORGANIZER:
-        raise PermissionDenied("Only organizers may use this endpoint.")
-
 
 # --- payloads -------------------------------------------------------------------------------------------
 
@@ -115,10 +109,10 @@ class SubmissionAssignments(APIView):
     """POST /api/submissions/<id>/assignments/ (organizers): assign a reviewer. 201; 409 across a conflict
     (or if already assigned); 400 if the account is not a reviewer of the contest."""
 
+    permission_classes = [IsAuthenticated, IsOrganizer]
     serializer_class = AssignRequestSerializer
 
     def post(self, request, pk: int):
-        _require_organizer(request)
         submission = portal_selectors.get_submission_for(user=request.user, pk=pk)
         body = AssignRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -238,9 +232,10 @@ class ContestAwards(APIView):
     """GET /api/contests/<slug>/awards/ (organizers): per round, the caps, every candidate with its combined
     levels, eligible tier and tie-break keys, the allocation the rules propose, and the awards decided."""
 
+    permission_classes = [IsAuthenticated, IsOrganizer]
+
     @extend_schema(responses=ContestAwardsSerializer)
     def get(self, request, slug: str):
-        _require_organizer(request)
         contest = get_object_or_404(Contest, slug=slug)
         return Response({"contest": contest.slug, "rounds": [_proposal(selectors.award_proposal(r))
                                                              for r in contest.rounds.order_by("number")]})

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from portal.access import is_organizer
 from portal.deadlines import format_aoe
 from portal.models import Contest, Round, Submission
 from portal.refusals import Refused
@@ -59,7 +60,7 @@ def audit(*, actor, action: str, contest: Contest | None, message: str, submissi
 
 
 def _require_organizer(user, doing: str) -> None:
-    if role_of(user) != ORGANIZER:
+    if not is_organizer(user):
         raise NotAllowed(f"Only organizers can {doing}.")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +17,7 @@ from evaluation import plots
 from evaluation.engine.trends import RULE as TREND_RULE
 from portal import refusals
 from portal import selectors as portal_selectors
+from portal.access import organizer_required
 from portal.models import Contest, Round, Submission
 from portal.refusals import Refused, act, ensure_valid
 from portal.roles import CONTESTANT, ORGANIZER, REVIEWER, role_of
@@ -44,16 +44,6 @@ def _site(request) -> str:
 
 def _refused(request, message: str, *, status: int = 403):
     return refusals.refused_page(request, Refused(message, status=status))
-
-
-def organizer_only(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if role_of(request.user) != ORGANIZER:
-            return _refused(request, "Only organizers can open this page.")
-        return view(request, *args, **kwargs)
-    return wrapped
 
 
 # --- reviewers --------------------------------------------------------------------------------------
@@ -174,7 +164,7 @@ def ranking(request, round_pk: int):
 # --- organizers ------------------------------------------------------------------------------------
 
 
-@organizer_only
+@organizer_required
 def contest_reviews(request, slug: str):
     contest = get_object_or_404(Contest, slug=slug)
     return render(request, "reviews/contest.html", {
@@ -196,7 +186,7 @@ def _organizer_post(request, slug: str, form_class, action, **form_kwargs):
     return act(request, run, back=reverse("reviews-contest", args=[slug]))
 
 
-@organizer_only
+@organizer_required
 @require_POST
 def add_reviewer(request, slug: str):
     def action(contest, data):
@@ -205,7 +195,7 @@ def add_reviewer(request, slug: str):
     return _organizer_post(request, slug, AddReviewerForm, action)
 
 
-@organizer_only
+@organizer_required
 @require_POST
 def assign(request, slug: str):
     def action(contest, data):
@@ -219,7 +209,7 @@ def _contest_of(slug: str) -> Contest:
     return get_object_or_404(Contest, slug=slug)
 
 
-@organizer_only
+@organizer_required
 @require_POST
 def auto_assign(request, slug: str, number: int):
     round = get_object_or_404(Round, contest__slug=slug, number=number)
@@ -231,7 +221,7 @@ def auto_assign(request, slug: str, number: int):
     return _organizer_post(request, slug, AutoAssignForm, action, prefix="auto")
 
 
-@organizer_only
+@organizer_required
 @require_POST
 def organizer_conflict(request, slug: str):
     def action(contest, data):
@@ -241,7 +231,7 @@ def organizer_conflict(request, slug: str):
     return _organizer_post(request, slug, OrganizerConflictForm, action, contest=_contest_of(slug))
 
 
-@organizer_only
+@organizer_required
 @require_POST
 def unassign(request, pk: int):
     assignment = selectors.get_assignment_for(user=request.user, pk=pk)
@@ -253,7 +243,7 @@ def unassign(request, pk: int):
     return _organizer_post(request, slug, ReasonForm, action)
 
 
-@organizer_only
+@organizer_required
 def submission_reviews(request, pk: int):
     submission = portal_selectors.get_submission_for(user=request.user, pk=pk)
     return render(request, "reviews/submission.html", {
@@ -266,7 +256,7 @@ def submission_reviews(request, pk: int):
     })
 
 
-@organizer_only
+@organizer_required
 def awards(request, slug: str, number: int):
     round = get_object_or_404(Round.objects.select_related("contest"), contest__slug=slug, number=number)
     return render(request, "reviews/awards.html", {
@@ -281,7 +271,7 @@ def _round_action(request, slug: str, number: int, run):
     return act(request, lambda: run(round), back=reverse("reviews-awards", args=[slug, number]))
 
 
-@organizer_only
+@organizer_required
 @require_POST
 def confirm_awards(request, slug: str, number: int):
     def run(round):
@@ -289,7 +279,7 @@ def confirm_awards(request, slug: str, number: int):
     return _round_action(request, slug, number, run)
 
 
-@organizer_only
+@organizer_required
 @require_POST
 def override_award(request, slug: str, number: int):
     form = OverrideForm(request.POST)
@@ -303,7 +293,7 @@ def override_award(request, slug: str, number: int):
     return _round_action(request, slug, number, run)
 
 
-@organizer_only
+@organizer_required
 @require_POST
 def announce_awards(request, slug: str, number: int):
     def run(round):
@@ -312,7 +302,7 @@ def announce_awards(request, slug: str, number: int):
     return _round_action(request, slug, number, run)
 
 
-@organizer_only
+@organizer_required
 @require_POST
 def release_feedback(request, slug: str, number: int):
     def run(round):
@@ -321,13 +311,13 @@ def release_feedback(request, slug: str, number: int):
     return _round_action(request, slug, number, run)
 
 
-@organizer_only
+@organizer_required
 def audit_log(request, slug: str):
     contest = get_object_or_404(Contest, slug=slug)
     return render(request, "reviews/audit.html", {"contest": contest, "entries": selectors.audit_entries(contest)})
 
 
-@organizer_only
+@organizer_required
 def export_benchmark(request, slug: str):
     contest = get_object_or_404(Contest, slug=slug)
     target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
@@ -349,7 +339,7 @@ def _csv_response(body: str, filename: str) -> HttpResponse:
     return response
 
 
-@organizer_only
+@organizer_required
 def export_reviews(request, slug: str):
     contest = get_object_or_404(Contest, slug=slug)
     identities = request.GET.get("identities") == "1"
@@ -359,7 +349,7 @@ def export_reviews(request, slug: str):
     return _csv_response(body, f"{contest.slug}-reviews.csv")
 
 
-@organizer_only
+@organizer_required
 def export_awards(request, slug: str):
     contest = get_object_or_404(Contest, slug=slug)
     body = export.awards_csv(contest)

@@ -96,8 +96,10 @@ def test_organizers_see_every_series_at_any_time(evaluated, client):
 def test_only_organizers_reach_the_runs_page_and_its_actions(evaluated, client):
     run = Run.objects.filter(model__name="held-1").get()
     client.force_login(evaluated.owner)
-    assert client.get(reverse("evaluation-runs")).status_code == 404
-    assert client.post(reverse("evaluation-run-action", args=[run.pk, "retry"])).status_code == 404
+    for refused in (client.get(reverse("evaluation-runs")),
+                    client.post(reverse("evaluation-run-action", args=[run.pk, "retry"]))):
+        assert (refused.status_code, refused.context["message"]) == (403, "Only organizers can open this page.")
+    assert Run.objects.get(pk=run.pk).status == "done"  # not retried
     client.force_login(factories.organizer())
     page = client.get(reverse("evaluation-runs")).content.decode()
     assert page.count('<tr data-run="') == 5
