@@ -97,3 +97,28 @@ def test_the_benchmark_export_holds_each_tasks_results_on_every_series(evaluated
     sums = dict(reversed(line.split("  ", 1)) for line in archive.read("SHA256SUMS").decode().splitlines())
     assert sums["tasks/syllogism-test/results.json"] == hashlib.sha256(
         archive.read("tasks/syllogism-test/results.json")).hexdigest()
+
+
+def _results_tables(page: str) -> list[str]:
+    return re.findall(r'<table class="table table-sm results-table">.*?</table>', page, flags=re.S)
+
+
+def test_the_results_table_is_the_same_for_the_owner_the_organizers_and_the_reviewers(evaluated, client):
+    """One partial draws the table on the submission page and the assignment page: for b (scored on the public
+    series only, so everyone sees the same results) the tables are identical, but for the per-example CSV
+    links, which the owner and the organizers have and a reviewer never does."""
+    s = evaluated
+    pages = {}
+    for who, url in (("owner", f"/submissions/{s.b.pk}/"), ("organizer", f"/submissions/{s.b.pk}/"),
+                     ("reviewer", f"/reviews/assignments/{s.rita_b.pk}/")):
+        client.force_login({"owner": s.bob, "organizer": s.organizer, "reviewer": s.rita}[who])
+        pages[who] = _results_tables(client.get(url).content.decode())
+    csv_links = re.compile(r'<td><a href="/submissions/\d+/results/[0-9a-f]{64}/tiny-\d\.csv">CSV</a></td>')
+    assert len(pages["owner"]) == 2  # the whole task, and negation-task.csv
+    assert pages["organizer"] == pages["owner"]
+    assert [len(csv_links.findall(table)) for table in pages["owner"]] == [0, 3]  # the whole task has no CSV
+    assert pages["reviewer"] == [csv_links.sub("", t.replace("<th>Examples</th>", "")) for t in pages["owner"]]
+    rows = [[re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>.*?</td>", row, flags=re.S)]
+            for row in re.findall(r"<tr>.*?</tr>", pages["reviewer"][0].split("<tbody>")[1], flags=re.S)]
+    assert [r[:4] for r in rows] == [["tiny", "tiny-1", "1M", "300"], ["tiny", "tiny-2", "2M", "300"],
+                                     ["tiny", "tiny-3", "4M", "300"]]
