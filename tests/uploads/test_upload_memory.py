@@ -19,8 +19,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from tests import datasets, factories
-from tests.hardening import live
+from tests import datasets, factories, live
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

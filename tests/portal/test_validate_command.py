@@ -15,7 +15,7 @@ from tests.datasets import (
     to_csv_bytes,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_command(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

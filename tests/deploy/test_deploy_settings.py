@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.hardening import live
+from tests import live
 
 SECRET = "ci-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
 

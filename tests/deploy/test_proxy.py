@@ -23,8 +23,7 @@ import yaml
 from django.db import connection
 
 from portal import errors
-from tests import factories
-from tests.hardening import live
+from tests import factories, live
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

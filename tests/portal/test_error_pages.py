@@ -15,7 +15,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-FAILING_URLS = "tests.hardening.failing_urls"
+FAILING_URLS = "tests.portal.failing_urls"
 
 
 def portal_page(response) -> bool:
@@ -80,7 +80,7 @@ def test_under_api_errors_are_json_with_the_same_status(settings, client, debug)
 @pytest.mark.parametrize("path", ["/broken/", "/submissions/broken-middleware/"])
 def test_an_unexpected_error_shows_a_logged_reference_never_a_traceback(settings, caplog, debug, path):
     settings.DEBUG = debug
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.hardening.failing_urls.BrokenMiddleware"]
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.portal.failing_urls.BrokenMiddleware"]
     client = Client(raise_request_exception=False)
     with caplog.at_level(logging.ERROR, logger="portal.errors"):
         response = client.get(path)
@@ -102,7 +102,7 @@ def test_an_unexpected_error_shows_a_logged_reference_never_a_traceback(settings
 @pytest.mark.parametrize("path", ["/api/broken/", "/api/broken-middleware/"])
 def test_an_unexpected_error_under_api_is_json_with_its_reference(settings, debug, path):
     settings.DEBUG = debug
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.hardening.failing_urls.BrokenMiddleware"]
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.portal.failing_urls.BrokenMiddleware"]
     client = Client(raise_request_exception=False)
     response = client.get(path)
     assert response.status_code == 500

@@ -1,5 +1,6 @@
-"""Real server processes for the hardening tests: `manage.py runserver` (the laptop default) or
-gunicorn (production), started on 127.0.0.1 with a given environment, and HTTP clients for them."""
+"""Real server processes for the tests that need one (accounts, uploads, deployment, concurrent edits):
+`manage.py runserver` (the laptop default) or gunicorn (production), started on 127.0.0.1 with a given
+environment, and HTTP clients for them."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 

@@ -16,8 +16,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from portal import accounts
-from tests import factories
-from tests.hardening import live
+from tests import factories, live
 
 pytestmark = pytest.mark.django_db
 

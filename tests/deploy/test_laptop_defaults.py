@@ -7,8 +7,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.hardening import live
-from tests.hardening.live import ROOT, laptop_env
+from tests import live
+from tests.live import ROOT, laptop_env
 
 
 def run_with_worker(env: dict[str, str], script: str, *, timeout: float) -> tuple[subprocess.CompletedProcess, str]:

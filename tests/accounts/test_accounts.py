@@ -20,9 +20,8 @@ from django.utils.html import escape
 
 from portal import accounts, services
 from portal.models import Submission
-from tests import factories
-from tests.hardening import live
-from tests.test_submissions import form_data, submit
+from tests import factories, live
+from tests.portal.test_submissions import form_data, submit
 
 pytestmark = pytest.mark.django_db
 

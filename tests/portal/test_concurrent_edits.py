@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests import datasets
-from tests.hardening import live
+from tests import datasets, live
 
 ROUNDS = 3
 EDITS_PER_SUBMISSION = 6
