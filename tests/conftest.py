@@ -1,10 +1,12 @@
-"""Shared fixtures: a contest with an open round, accounts per role, valid task zips."""
+"""Shared fixtures: a contest with an open round, accounts per role, valid task zips; the cost marks' check."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests import datasets, factories
+
+pytest_plugins = ["tests.marks"]  # the cost marks (integration, e2e, slow) and the check that keeps them true
 
 
 @pytest.fixture(autouse=True)

@@ -280,6 +280,7 @@ def poll(client: APIClient, url: str, *, until: str, timeout: float = 120.0) -> 
     raise AssertionError(f"the evaluation did not reach {until!r}: {body['evaluation']}")
 
 
+@pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_the_detail_reports_the_evaluation_a_worker_finishes(contest_tx, one_tiny_model, worker):
     register_series(entries=[SeriesEntry(name="tiny", visibility="public", x_axis="params", models=(

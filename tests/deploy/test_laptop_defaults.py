@@ -7,8 +7,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests import live
 from tests.live import ROOT, laptop_env
+
+pytestmark = pytest.mark.integration
 
 
 def run_with_worker(env: dict[str, str], script: str, *, timeout: float) -> tuple[subprocess.CompletedProcess, str]:

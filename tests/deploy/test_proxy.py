@@ -25,7 +25,7 @@ from django.db import connection
 from portal import errors
 from tests import factories, live
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 COMPOSE = live.ROOT / "docker-compose.yml"

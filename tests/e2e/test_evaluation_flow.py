@@ -15,7 +15,7 @@ from tests import datasets, factories
 from tests.e2e import test_browser
 from tests.evaluation import conftest as evaluation_fixtures
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 # Shared fixtures: the Chromium page, the tiny real models registered as series, the worker.
 page = test_browser.page

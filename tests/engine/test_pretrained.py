@@ -18,6 +18,7 @@ def test_smollm2_resolves_to_the_gguf_inside_its_package():
     assert (folder / SMOLLM2_FILE).is_file()
 
 
+@pytest.mark.slow
 def test_gemma3_is_assembled_once_into_the_cache(tmp_path):
     spec = resolve("gemma3-270m", cache_dir=tmp_path)
     folder, name = spec.split("::")

@@ -19,6 +19,7 @@ def with_broken_model(tiny_series, broken_model):
     """The tiny public series and a model that always fails."""
 
 
+@pytest.mark.integration
 def test_the_owner_is_emailed_once_when_validated_and_once_when_every_public_model_finished(
         contest_tx, with_broken_model, worker, settings):
     settings.PORTAL_URL = "https://portal.example.org/"

@@ -26,7 +26,7 @@ from evaluation.services import register_series
 from tests import datasets, factories
 from tests.evaluation.conftest import series_entries, submit
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 3000  # several seconds per model on a tiny model: long enough to be interrupted
 

@@ -42,6 +42,7 @@ def all_finished(version) -> bool:
     return runs.exists() and not runs.exclude(status__in=Run.FINISHED).exists()
 
 
+@pytest.mark.integration
 def test_an_upload_is_scored_on_every_public_model_and_the_api_has_the_engine_numbers(
         contest_tx, tiny_series, worker, tmp_path):
     zip_bytes = syllogism_zip("syllo", control=True)
@@ -95,6 +96,7 @@ def test_an_upload_is_scored_on_every_public_model_and_the_api_has_the_engine_nu
     assert progress["evaluation"] == {"status": "done", "done": 1020, "total": 1020}
 
 
+@pytest.mark.integration
 def test_the_submission_page_shows_the_plot_data_table_and_trend(contest_tx, tiny_series, worker, client):
     submission = submit(contest=contest_tx, task_name="syllo")
     wait_for(lambda: all_finished(submission.current_version))
@@ -118,6 +120,7 @@ def test_the_submission_page_shows_the_plot_data_table_and_trend(contest_tx, tin
     assert client.get("/static/plotly/plotly.min.js").status_code == 200
 
 
+@pytest.mark.integration
 def test_an_unchanged_file_is_never_scored_twice_on_the_same_model(contest_tx, tiny_series, worker):
     submission = submit(contest=contest_tx, task_name="syllo", zip_bytes=syllogism_zip("syllo", control=True))
     wait_for(lambda: all_finished(submission.current_version))
@@ -154,6 +157,7 @@ def test_a_new_version_cancels_the_queued_work_of_the_older_one(contest_tx, tiny
     assert [jobs.execute_run(run_id=r.pk, task_id=r.task_id) for r in Run.objects.filter(version=v1)] == ["skipped"] * 3
 
 
+@pytest.mark.integration
 def test_a_run_that_always_fails_ends_failed_after_the_bounded_attempts(
         contest_tx, broken_model, worker, client, settings):
     submission = submit(contest=contest_tx, task_name="syllo")
@@ -178,6 +182,7 @@ def test_a_run_that_always_fails_ends_failed_after_the_bounded_attempts(
     assert ModelSeries.objects.get(name="broken").models.get().identity == ""
 
 
+@pytest.mark.integration
 def test_a_worker_scores_the_queued_runs_of_its_loaded_model_before_loading_another(
         contest_tx, tiny_model_folders, transactional_db):
     register_series(entries=[SeriesEntry(name="two", visibility="public", x_axis="params", models=tuple(

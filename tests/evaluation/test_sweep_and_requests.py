@@ -126,6 +126,7 @@ def test_a_closed_round_sends_its_final_versions_to_the_private_series_once(cont
                .values_list("status", flat=True)) == {"cancelled"}
 
 
+@pytest.mark.integration
 def test_few_shot_variants_are_scored_beside_the_original(contest_tx, tiny_series, worker, client):
     submission = submit(contest=contest_tx, task_name="syllo", shot_setting="zero-shot")
     wait_for(lambda: all_finished(submission.current_version))
@@ -171,6 +172,7 @@ def test_few_shot_variants_are_refused_for_few_shot_tasks_and_too_large_k(contes
         services.request_few_shot(user=factories.contestant(), submission=zero, k=1)
 
 
+@pytest.mark.integration
 def test_organizers_override_the_eligibility_with_a_reason(contest_tx, tiny_series, worker, client):
     submission = submit(contest=contest_tx, task_name="syllo")
     wait_for(lambda: all_finished(submission.current_version))

@@ -15,7 +15,7 @@ from tests import factories
 from tests.evaluation.conftest import submit
 from tests.evaluation.test_jobs import all_finished, wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 PRIVATE_NAMES = ("held-out", "held-1", "held-2")
 
 

@@ -11,6 +11,7 @@ from portal.tasks import revalidate_version
 from tests import datasets, factories
 
 
+@pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_revalidation_runs_on_a_worker_through_redis(contest_tx):
     user = factories.contestant()

@@ -17,6 +17,8 @@ from django.db import connection
 
 from tests import datasets, live
 
+pytestmark = pytest.mark.integration
+
 ROUNDS = 3
 EDITS_PER_SUBMISSION = 6
 PASSWORD = "a-long-test-password"

@@ -306,6 +306,7 @@ def _private_readers(client, scene, url_template: str, statuses) -> set[str]:
     return readers
 
 
+@pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("seeded_rubric")
 def test_results_reach_the_assigned_reviewers_on_every_series_and_the_owner_after_the_release(evaluated, client):

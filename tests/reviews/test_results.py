@@ -17,7 +17,7 @@ import pytest
 from reviews.suggestions import RULE
 from tests.reviews.conftest import each, submit
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded_rubric")]
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded_rubric")]
 
 NAMES_OF_A = {"syllogism-test-PART1.csv": "task-PART1.csv", "syllogism-test-PART2.csv": "task-PART2.csv",
               "syllogism-test-CONTROL1.csv": "task-CONTROL1.csv"}

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from tests import datasets, factories, live
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 MB = 1024 * 1024
 UPLOAD_BYTES = 300 * MB
