@@ -85,13 +85,14 @@ http {{
     return main
 
 
-def wait_for_port(port: int) -> None:
-    for _ in range(100):
+def wait_for_port(port: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.1)
-    raise AssertionError(f"nginx did not listen on {port}")
+    raise AssertionError(f"nginx did not listen on {port} within {timeout} s")
 
 
 def post_headers_only(port: int, path: str, size: int) -> tuple[int, bytes]:

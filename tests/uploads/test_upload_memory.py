@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import zipfile
 from contextlib import contextmanager
 
@@ -42,9 +41,10 @@ class PeakMemory:
         return sum(p.memory_info().rss for p in processes if p.is_running())
 
     def _sample(self) -> None:
-        while not self._stop.is_set():
+        while True:  # a sample every 5 ms until watching() ends
             self.peak = max(self.peak, self.rss())
-            time.sleep(0.005)
+            if self._stop.wait(0.005):
+                return
 
     @contextmanager
     def watching(self):
