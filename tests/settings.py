@@ -7,6 +7,11 @@ import tempfile
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+# The tests' tiny models score fastest on one thread: with more, torch's threads spin against each other
+# and against the machine's other processes (tests/engine's evaluate_submission run, on a busy 2-core
+# machine: 28 s of CPU with two threads, 9 s with one). Read by torch when it is first imported here,
+# and inherited by the processes the tests start.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 if "PORTAL_VAR_DIR" not in os.environ:
     _var = tempfile.mkdtemp(prefix="portal-test-var-")
     atexit.register(shutil.rmtree, _var, True)
