@@ -32,6 +32,7 @@ from pathlib import Path
 
 import torch
 
+from ..collator import Collator, sorted_batches
 from ..prefix_tree import build_tree, naive_tokens, tree_minimum
 from ..tokenization import PairEncoder
 from ..types import ModelError, Score, ScoreRequest
@@ -105,23 +106,13 @@ class HFBackend:
     # --- public ----------------------------------------------------------------------------
 
     def score(self, requests: Sequence[ScoreRequest], progress=None) -> list[Score]:
-        index: dict[tuple[str, str], int] = {}
-        order = []
-        for r in requests:
-            key = (r.context, r.continuation)
-            if key not in index:
-                index[key] = len(index)
-            order.append(index[key])
-        uniq = list(index)
-        encoded = [self.encoder.encode(c, k) for c, k in uniq]
+        collated = Collator(requests, key=lambda r: (r.context, r.continuation))
+        encoded = [self.encoder.encode(r.context, r.continuation) for r in collated.unique]
         pairs = [(e.context, e.continuation) for e in encoded]
-        multiplicity = [0] * len(uniq)
-        for u in order:
-            multiplicity[u] += 1
-        sums = self._score_retrying(pairs, progress, multiplicity)
-        return [Score(logprob=float(sums[u]), n_tokens=len(encoded[u].continuation),
-                      boundary_fallback=encoded[u].boundary_fallback,
-                      truncated=encoded[u].truncated) for u in order]
+        sums = self._score_retrying(pairs, progress, collated.weights)
+        return collated.scatter([Score(logprob=float(s), n_tokens=len(e.continuation),
+                                       boundary_fallback=e.boundary_fallback, truncated=e.truncated)
+                                 for s, e in zip(sums, encoded)])
 
     # --- out of memory -------------------------------------------------------------------------
 
@@ -167,24 +158,14 @@ class HFBackend:
         return sums
 
     def _batches(self, items, T):
-        items = sorted(items, key=lambda it: len(it[1].edge))
-        batches, cur, cur_max, cur_sum = [], [], 0, 0
-        for it in items:
-            L = len(it[1].edge)
-            m = max(cur_max, L)
-            k = len(cur) + 1
-            padding = k * m - (cur_sum + L)
-            if cur and (k * m > self.token_budget or k * (T + m) > self.kv_budget
-                        or padding > max(self.max_padding * k * m, 8)):
-                batches.append(cur)
-                cur, m, cur_sum = [], L, 0
-            cur.append(it)
-            cur_max = m
-            cur_sum += L
-        if cur:
-            batches.append(cur)
-        # longest first keeps peak memory predictable early
-        return batches[::-1]
+        """Children sorted by length and cut by the token budget, the KV budget and the padding
+        allowed; longest first keeps peak memory predictable early."""
+        def fits(count: int, longest: int, total: int) -> bool:
+            padding = count * longest - total
+            return (count * longest <= self.token_budget and count * (T + longest) <= self.kv_budget
+                    and padding <= max(self.max_padding * count * longest, 8))
+
+        return sorted_batches(items, length=lambda it: len(it[1].edge), fits=fits, longest_first=True)
 
     def _run(self, state: _State | None, items, ctx) -> None:
         T = 0 if state is None else state.mask.shape[1]

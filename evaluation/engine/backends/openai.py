@@ -57,6 +57,7 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from ..collator import Collator, sorted_batches
 from ..tokenization import PairEncoder
 from ..types import ModelError, Score, ScoreRequest
 
@@ -255,29 +256,28 @@ class OpenAIBackend:
 
     # -- planning -----------------------------------------------------------------------------
 
-    def _plan(self, unique: list[ScoreRequest], use_ids: bool) -> tuple[list[_Plan], list[_Prompt]]:
-        prompts: list[_Prompt] = []
-        seen: dict[Any, int] = {}
-
-        def add(prompt) -> int:
-            key = tuple(prompt) if isinstance(prompt, list) else prompt
-            if key not in seen:
-                seen[key] = len(prompts)
-                prompts.append(_Prompt(prompt=prompt, text_len=len(prompt) if isinstance(prompt, str) else 0))
-            return seen[key]
-
+    def _plan(self, unique: list[ScoreRequest], weights: list[int],
+              use_ids: bool) -> tuple[list[_Plan], list[_Prompt]]:
         plans: list[_Plan] = []
+        sent: list = []  # the prompt each plan reads, before identical prompts are merged
         for req in unique:
             if use_ids:
                 pair = self._encoder.encode(req.context, req.continuation)
                 ids = [int(t) for t in pair.context + pair.continuation]
-                plans.append(_Plan(full=add(ids), n_ctx=len(pair.context), n_all=len(ids),
+                sent.append(ids)
+                plans.append(_Plan(full=0, n_ctx=len(pair.context), n_all=len(ids),
                                    truncated=pair.truncated, fallback=pair.boundary_fallback))
             else:
                 context = req.context
                 if not context and self.bos_text:
                     context = self.bos_text
-                plans.append(_Plan(full=add(context + req.continuation), ctx_chars=len(context)))
+                sent.append(context + req.continuation)
+                plans.append(_Plan(full=0, ctx_chars=len(context)))
+        distinct = Collator(sent, key=_hashable)
+        prompts = [_Prompt(prompt=p, text_len=len(p) if isinstance(p, str) else 0) for p in distinct.unique]
+        for plan, slot, weight in zip(plans, distinct.slots, weights):
+            plan.full = slot
+            prompts[slot].weight += weight
         return plans, prompts
 
     # -- scoring ------------------------------------------------------------------------------
@@ -286,39 +286,22 @@ class OpenAIBackend:
         requests = list(requests)
         if not requests:
             return []
-        index_of: dict[ScoreRequest, int] = {}
-        unique: list[ScoreRequest] = []
-        owners: list[list[int]] = []
-        for i, req in enumerate(requests):
-            j = index_of.get(req)
-            if j is None:
-                j = index_of[req] = len(unique)
-                unique.append(req)
-                owners.append([])
-            owners[j].append(i)
-
+        collated = Collator(requests)
+        unique, weights = collated.unique, collated.weights
         if self.token_ids is not False:
             try:
-                scores = self._score_unique(unique, owners, progress, use_ids=True)
+                scores = self._score_unique(unique, weights, progress, use_ids=True)
             except _HTTPRefused as exc:
                 if self.token_ids is not None or exc.status not in (400, 404, 405, 415, 422):
                     raise
                 self.token_ids = False  # the server refuses token-id prompts: use text
-                scores = self._score_unique(unique, owners, progress, use_ids=False)
+                scores = self._score_unique(unique, weights, progress, use_ids=False)
         else:
-            scores = self._score_unique(unique, owners, progress, use_ids=False)
+            scores = self._score_unique(unique, weights, progress, use_ids=False)
+        return collated.scatter(scores)
 
-        out: list[Score | None] = [None] * len(requests)
-        for j, score in enumerate(scores):
-            for i in owners[j]:
-                out[i] = score
-        return out  # type: ignore[return-value]
-
-    def _score_unique(self, unique, owners, progress, *, use_ids: bool) -> list[Score]:
-        plans, prompts = self._plan(unique, use_ids)
-        for plan, own in zip(plans, owners):
-            prompts[plan.full].weight += len(own)
-
+    def _score_unique(self, unique, weights, progress, *, use_ids: bool) -> list[Score]:
+        plans, prompts = self._plan(unique, weights, use_ids)
         self._run(prompts, progress, probe=use_ids and self.token_ids is None)
         if use_ids:
             self.token_ids = True
@@ -362,14 +345,10 @@ class OpenAIBackend:
     def _score_off_boundary(self, unique, plans, prompts, needed: list[int], scores: list) -> None:
         """Text mode, continuations not on a token boundary: score the context alone too, and
         take logP(context + continuation) - logP(context)."""
-        extra: list[_Prompt] = []
-        seen: dict[str, int] = {}
-        for j in needed:
-            context = unique[j].context
-            if context not in seen:
-                seen[context] = len(extra)
-                extra.append(_Prompt(prompt=context, text_len=len(context)))
-            plans[j].ctx_only = seen[context]
+        contexts = Collator([unique[j].context for j in needed])
+        extra = [_Prompt(prompt=c, text_len=len(c)) for c in contexts.unique]
+        for j, slot in zip(needed, contexts.slots):
+            plans[j].ctx_only = slot
         self._run(extra, None, probe=False)
         for j in needed:
             full_lps, _ = _drop_generated(*prompts[plans[j].full].result, prompts[plans[j].full].text_len)
@@ -380,9 +359,8 @@ class OpenAIBackend:
 
     def _run(self, prompts: list[_Prompt], progress, *, probe: bool) -> None:
         """Send every prompt, `batch_size` per request, over the thread pool."""
-        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i].prompt))
-        batches = [[prompts[i] for i in order[k : k + self.batch_size]]
-                   for k in range(0, len(order), self.batch_size)]
+        batches = sorted_batches(prompts, length=lambda p: len(p.prompt),
+                                 fits=lambda count, _longest, _total: count <= self.batch_size)
         if not batches:
             return
 
@@ -413,6 +391,11 @@ class OpenAIBackend:
                 for future in futures:
                     future.cancel()
                 raise
+
+
+def _hashable(prompt):
+    """A prompt as a dict key: token ids as a tuple, text as it is."""
+    return tuple(prompt) if isinstance(prompt, list) else prompt
 
 
 def _drop_generated(lps: list, offsets: list, text_len: int) -> tuple[list, list]:
