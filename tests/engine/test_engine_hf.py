@@ -269,7 +269,7 @@ def test_gemma3_agrees_with_reference(gemma3, metric):
 def test_gguf_conversion_draws_its_bar_only_when_bars_are_on(tmp_path, capfd):
     """transformers' GGUF reader draws its bar past transformers' switch; progress_bars routes it."""
     from evaluation.engine.backends import progress_bars
-    from evaluation.engine.backends.hf import convert_gguf
+    from evaluation.engine.backends.loading import convert_gguf
     from evaluation.engine.pretrained import smollm2_gguf
 
     capfd.readouterr()

@@ -58,21 +58,7 @@ def load_backend(spec: str, *, cache_dir: Path | None = None, device: str | None
         return OpenAIBackend(url, model, api_key=os.environ.get("OPENAI_API_KEY"), params=params,
                              tokenizer=options.get("tokenizer"), max_length=max_length)
 
-    from .hf import load_hf
+    from .loading import load_hf, parse_hf_spec
 
-    if spec.startswith("pretrained:"):
-        from ..pretrained import resolve
-
-        spec = resolve(spec[len("pretrained:"):], cache_dir)
-    if "::" in spec:
-        folder, gguf_file = spec.split("::", 1)
-        return load_hf(folder, gguf_file=gguf_file, cache_dir=cache_dir, device=device,
-                       dtype=dtype, params=params)
-    if Path(spec).expanduser().is_dir():
-        return load_hf(str(Path(spec).expanduser()), cache_dir=cache_dir, device=device,
-                       dtype=dtype, params=params)
-    revision = None
-    if "@" in spec:
-        spec, revision = spec.rsplit("@", 1)
-    return load_hf(spec, revision=revision, cache_dir=cache_dir, device=device, dtype=dtype,
-                   params=params)
+    return load_hf(parse_hf_spec(spec, cache_dir=cache_dir), cache_dir=cache_dir, device=device,
+                   dtype=dtype, params=params)
