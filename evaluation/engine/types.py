@@ -139,9 +139,10 @@ class Score:
 class Backend(Protocol):
     """A language model that can score continuations. Every backend passes the same suite."""
 
-    # Stable id of the model and its revision. The engine keeps no result cache; the portal's
-    # evaluation app upserts results on (model identity, task file sha256, metric), so an
-    # unchanged file is never scored twice on the same model.
+    # Names exactly the weights and tokenizer that produce the numbers (backends/identity.py: a
+    # hub model's commit, a folder's content hash, a GGUF file's sha256). The engine keeps no
+    # result cache; the portal's evaluation app upserts results on (model identity, task file
+    # sha256, metric), so an unchanged file is never scored twice on the same model.
     identity: str
     params: int | None  # number of parameters where known (for scaling plots); None if unknown
 

@@ -228,6 +228,10 @@ def test_gguf_conversion_is_cached(smollm2_cache):
     assert first.loaded_from == second.loaded_from and first.loaded_from.parent == cache
     assert (second.loaded_from / "model.safetensors").is_file()
     assert first.identity == second.identity and first.identity.startswith("gguf:SmolLM2-135M")
+    from evaluation.engine.backends import model_identity
+    from evaluation.engine.pretrained import smollm2_spec
+
+    assert model_identity(smollm2_spec(), cache_dir=cache) == first.identity  # known before loading
 
 
 @pytest.mark.slow

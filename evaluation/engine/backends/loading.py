@@ -11,9 +11,7 @@ in the model cache directory (`default_cache_dir`: $PORTAL_MODEL_CACHE_DIR, or
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -25,6 +23,14 @@ import torch
 
 from ..types import ModelError
 from .hf import HFBackend
+from .identity import (
+    default_cache_dir,
+    file_sha256,
+    folder_identity,
+    gguf_identity,
+    hub_commit,
+    hub_identity,
+)
 
 DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
           "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
@@ -59,11 +65,6 @@ def parse_hf_spec(spec: str, *, cache_dir: Path | None = None) -> HFSource:
     return HFSource(HUB, spec, revision=revision)
 
 
-def default_cache_dir() -> Path:
-    env = os.environ.get("PORTAL_MODEL_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "isp-portal" / "models"
-
-
 def _pick(device: str | None, dtype: str | None):
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -79,27 +80,6 @@ def _pick(device: str | None, dtype: str | None):
             raise ValueError(f"unknown dtype {dtype!r}; use one of {sorted(DTYPES)}")
         tdtype = DTYPES[dtype]
     return device, tdtype
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _folder_fingerprint(folder: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            rel = p.relative_to(folder).as_posix()
-            h.update(rel.encode())
-            if p.suffix in (".json", ".txt", ".model") and p.stat().st_size < (1 << 24):
-                h.update(p.read_bytes())
-            else:
-                h.update(str(p.stat().st_size).encode())
-    return h.hexdigest()[:16]
 
 
 @contextmanager
@@ -130,7 +110,7 @@ def convert_gguf(gguf_path: Path, cache_dir: Path | None = None) -> tuple[Path, 
 
     gguf_path = Path(gguf_path)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-    digest = _sha256(gguf_path)
+    digest = file_sha256(gguf_path, cache_dir=cache_dir)
     target = cache_dir / f"gguf-{digest}"
     if (target / "engine-source.json").exists():
         return target, False
@@ -160,27 +140,39 @@ def convert_gguf(gguf_path: Path, cache_dir: Path | None = None) -> tuple[Path, 
     return target, True
 
 
+def source_identity(source: HFSource, *, cache_dir: Path | None = None) -> str | None:
+    """The identity (identity.py) of the model a source names, without loading its weights; None
+    for a hub model whose revision is not in the local hub cache (known once it is loaded)."""
+    if source.kind == GGUF:
+        path = Path(source.location) / source.gguf_file
+        return gguf_identity(path.name, file_sha256(path, cache_dir=cache_dir)) if path.is_file() else None
+    if source.kind == FOLDER:
+        return folder_identity(Path(source.location), cache_dir=cache_dir)
+    commit = hub_commit(source.location, source.revision)
+    return hub_identity(source.location, commit) if commit else None
+
+
 def load_hf(source: HFSource, *, cache_dir: Path | None = None, device: str | None = None,
             dtype: str | None = None, params: int | None = None, **backend_kwargs) -> HFBackend:
     """Load a hub id (with revision), a local folder, or FOLDER + GGUF file as an HFBackend."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device, tdtype = _pick(device, dtype)
+    # a folder or a GGUF file is identified by what it holds before loading starts; a hub model
+    # by the commit that loading resolved (and downloaded, when the cache did not hold it)
+    identity = None if source.kind == HUB else source_identity(source, cache_dir=cache_dir)
     converted_now = False
     if source.kind == GGUF:
         gguf_path = Path(source.location) / source.gguf_file
         if not gguf_path.is_file():
             raise ModelError(f"GGUF file not found: {gguf_path}")
         folder, converted_now = convert_gguf(gguf_path, cache_dir)
-        identity = f"gguf:{gguf_path.name}:{folder.name[5:21]}"
         load_from, kw = str(folder), {}
     elif source.kind == FOLDER:
         folder = Path(source.location).resolve()
-        identity = f"local:{folder.name}:{_folder_fingerprint(folder)}"
         load_from, kw = str(folder), {}
     else:
         folder = None
-        identity = f"hf:{source.location}@{source.revision or 'main'}"
         load_from, kw = source.location, ({"revision": source.revision} if source.revision else {})
     model_kw = dict(kw, dtype=tdtype)
     if device == "auto":
@@ -189,6 +181,11 @@ def load_hf(source: HFSource, *, cache_dir: Path | None = None, device: str | No
     if device != "auto":
         model = model.to(device)
     tok = AutoTokenizer.from_pretrained(load_from, **kw)
+    if identity is None:
+        identity = source_identity(source, cache_dir=cache_dir)
+    if identity is None:
+        raise ModelError(f"{source.location}: loaded, but its revision {source.revision or 'main'!r} does not "
+                         f"resolve to a commit in the hub cache; the results could not be keyed")
     backend = HFBackend(model, tok, identity=identity, params=params, **backend_kwargs)
     backend.loaded_from = folder
     backend.converted_now = converted_now

@@ -60,6 +60,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from ..collator import Collator, sorted_batches
 from ..tokenization import PairEncoder
 from ..types import ModelError, Score, ScoreRequest
+from .identity import openai_identity, server_root
 
 __all__ = ["OpenAIBackend"]
 
@@ -143,9 +144,7 @@ class OpenAIBackend:
         bos_text: str | None = None,
         transport: httpx.BaseTransport | None = None,
     ):
-        base = base_url.rstrip("/")
-        if base.endswith("/v1"):
-            base = base[: -len("/v1")]
+        base = server_root(base_url)
         self.base_url = base
         self.url = f"{base}/v1/completions"
         self.model = model
@@ -159,7 +158,7 @@ class OpenAIBackend:
         # and the generated one, so for vLLM's max_model_len W pass W - 2.
         self._encoder = (PairEncoder(self.tokenizer, max_length if max_length else 10**12)
                          if self.tokenizer is not None else None)
-        self.identity = identity or f"openai:{base}#{model}"
+        self.identity = identity or openai_identity(base, model)
         self.params = params
         self.batch_size = max(1, int(batch_size))
         self.backoff = backoff
