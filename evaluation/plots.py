@@ -1,6 +1,7 @@
 """Plotly figures of a file's results: the metric against model size (log x axis), one line per
-series with 95% error bars and the metric's baseline (chance, or "no change" for the log-odds
-metrics), and the accuracy where the metric has one.
+series with 95% error bars (evaluation/engine/intervals.py: the command line's convention too, and
+the legend says so) and the metric's baseline (chance, or "no change" for the log-odds metrics),
+and the accuracy where the metric has one.
 
 Pages embed the figures' JSON, and the page template's once (`page_template`), and draw them with
 the plotly.js that the Python package ships.
@@ -13,9 +14,8 @@ import functools
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from evaluation.engine.intervals import INTERVAL_LABEL, mean_error
 from evaluation.engine.metrics import get_metric
-
-Z95 = 1.959964  # a 95% interval is mean ± 1.96 standard errors
 
 _AXIS_TITLES = {"params": "parameters", "flops": "training FLOPs"}
 
@@ -52,9 +52,10 @@ def page_template() -> dict:
     return pio.templates[PAGE_TEMPLATE].to_plotly_json()
 
 
-def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str) -> dict:
+def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legend: str = "series") -> dict:
     fig.update_layout(title=title, template=None, height=380, margin=dict(l=60, r=20, t=50, b=50),
-                      xaxis=dict(title=x_title, type="log"), yaxis=dict(title=y_title), legend=dict(title="series"),
+                      xaxis=dict(title=x_title, type="log"), yaxis=dict(title=y_title),
+                      legend=dict(title=legend),
                       showlegend=True)  # the series' name shows even when it is the only line
     return fig.to_plotly_json()
 
@@ -65,10 +66,10 @@ def metric_figure(file_results, *, metric: str) -> dict | None:
     if not rows:
         return None
     m = get_metric(metric)
-    fig = go.Figure([_line(row, lambda p: p.result.mean, lambda p: Z95 * (p.result.sem or 0.0)) for row in rows])
+    fig = go.Figure([_line(row, lambda p: p.result.mean, lambda p: mean_error(p.result.sem)) for row in rows])
     _baseline(fig, rows, lambda p: p.result.baseline, m.baseline_label)
     return _layout(fig, title=f"{file_results.label}: {m.value_label}", x_title=_axis_title(rows),
-                   y_title=m.value_label)
+                   y_title=m.value_label, legend=f"series (error bars: {INTERVAL_LABEL})")
 
 
 def accuracy_figure(file_results, *, metric: str) -> dict | None:

@@ -7,7 +7,8 @@ metric's `value_label`; `write_scaling_html` saves it for the command line with 
 the Python package ships inlined (never a CDN). The portal draws its own per-series figures.
 
 Models without a parameter count cannot be placed on a size axis and are left out of the plot
-(the figure says how many). Error bars are the standard error of the mean over examples.
+(the figure says how many). Error bars are the 95% interval of the mean over examples
+(intervals.py, the portal's convention too), and the legend says so.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from .intervals import INTERVAL_LABEL, mean_error
 from .metrics import Metric, get_metric
 
 
 def scaling_figure(summary: dict, *, metric: Metric | str, title: str | None = None) -> go.Figure:
-    """A Plotly figure of `mean` against `params` (log x), one line per file, error bars = sem."""
+    """A Plotly figure of `mean` against `params` (log x), one line per file, 95% error bars."""
     metric = get_metric(metric)
     fig = go.Figure()
     left_out = set()
@@ -33,11 +35,12 @@ def scaling_figure(summary: dict, *, metric: Metric | str, title: str | None = N
         fig.add_trace(go.Scatter(
             x=[m["params"] for m in points],
             y=[m["mean"] for m in points],
-            error_y=dict(type="data", array=[m.get("sem") or 0.0 for m in points], visible=True),
+            error_y=dict(type="data", array=[mean_error(m.get("sem")) for m in points], visible=True),
             mode="lines+markers",
             name=f"{file['name']} ({file.get('kind', 'main')})",
             text=[m["model"] for m in points],
-            hovertemplate="%{text}<br>%{x:.3s} parameters<br>%{y:.4f} ± %{error_y.array:.4f}<extra>%{fullData.name}</extra>",
+            hovertemplate=("%{text}<br>%{x:.3s} parameters<br>%{y:.4f} ± %{error_y.array:.4f} "
+                           f"({INTERVAL_LABEL})<extra>%{{fullData.name}}</extra>"),
         ))
         baselines = [m.get("baseline") for m in points]
         if all(b is not None for b in baselines) and len({round(b, 9) for b in baselines}) == 1:
@@ -48,7 +51,7 @@ def scaling_figure(summary: dict, *, metric: Metric | str, title: str | None = N
         xaxis=dict(title="parameters", type="log"),
         yaxis=dict(title=metric.value_label),
         template="plotly_white",
-        legend=dict(title="file"),
+        legend=dict(title=f"file (error bars: {INTERVAL_LABEL})"),
     )
     if left_out:
         fig.add_annotation(text=f"{len(left_out)} model(s) without a parameter count not shown",

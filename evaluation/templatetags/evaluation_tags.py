@@ -7,7 +7,8 @@ import math
 from django import template
 from django.utils.html import json_script
 
-from evaluation.plots import Z95, page_template
+from evaluation.engine.intervals import Z95
+from evaluation.plots import page_template
 
 register = template.Library()
 
