@@ -11,7 +11,8 @@ classification     s_k = lp(class_k | prompt); value = -log_softmax(s)[answer_in
                    correct = argmax s (ties to the first class) == answer_index;
                    predicted = classes[argmax]; total_logprob = logsumexp_k s_k.
 sequence_prob      value = -lp(completion | prompt).
-logodds            every class must be one token for the model (checked on Score.n_tokens);
+logodds            each class is scored whole, as in classification: lp(class | prompt) sums
+                   the log-probabilities of all its tokens (a class may be several tokens);
                    a = classes[answer_index], b = the other;
                    D = [lp(a|prompt) - lp(b|prompt)] - [lp(a|other_prompt) - lp(b|other_prompt)];
                    value = D; correct and predicted are measured on other_prompt (argmax over the
@@ -40,7 +41,6 @@ from .types import (
     ClassificationExample,
     Example,
     LogoddsExample,
-    ModelError,
     Score,
     ScoreRequest,
     SequenceProbExample,
@@ -212,10 +212,6 @@ def _pair_requests(ex: LogoddsExample) -> list[ScoreRequest]:
 
 
 def _pair_result(ex: LogoddsExample, scores: Sequence[Score], *, absolute: bool) -> ExampleResult:
-    for k, x in enumerate(scores):
-        if x.n_tokens != 1:
-            raise ModelError(f"line {ex.line}: logodds class {ex.classes[k % 2]!r} is {x.n_tokens} tokens "
-                             f"for this model; logodds needs every class to be a single token")
     p = [scores[0].logprob, scores[1].logprob]
     o = [scores[2].logprob, scores[3].logprob]
     a, b = ex.answer_index, 1 - ex.answer_index
@@ -264,8 +260,9 @@ LOGODDS = Metric(
     required_columns=("prompt", "other_prompt", "classes", "answer_index"),
     has_accuracy=True,
     value_label="log-odds difference",
-    help_text="logodds: prompt, other_prompt, classes (two single-token classes), answer_index; "
-              "the value is the change in the answer's log-odds between the two prompts.",
+    help_text="logodds: prompt, other_prompt, classes (two classes, each scored whole: the sum of its "
+              "tokens' log-probabilities), answer_index; the value is the change in the answer's "
+              "log-odds between the two prompts.",
     baseline_description=_PAIR_BASELINE,
     baseline_label="no change",
     higher_is_worse=None, chance_loss=False, fixed_baseline=0.0,
@@ -349,7 +346,7 @@ def score_examples(examples: Sequence[Example], *, metric: Metric | str, backend
 
     `progress(n)` is passed to the backend: it is called as n more continuations are scored
     (`metric.request_count(example)` per example). Raises ModelError when the file cannot be
-    scored on this model (a logodds class that is more than one token).
+    scored on this model (say a continuation longer than the model's context window).
     """
     metric = get_metric(metric)
     requests: list[ScoreRequest] = []

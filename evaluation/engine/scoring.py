@@ -4,8 +4,8 @@ Celery task both call (no Django, no files written, no progress bars drawn).
     outcomes = score_report(report, metric=get_metric("classification"), backend=backend,
                             progress=lambda done, total: ...)
 
-A model that cannot score one file (a `ModelError`, say a logodds class that is two tokens for
-its tokenizer) does not stop the others: that file's outcome carries the error instead of scores.
+A model that cannot score one file (a `ModelError`, say a continuation longer than the model's
+context window) does not stop the others: that file's outcome carries the error instead of scores.
 """
 
 from __future__ import annotations

@@ -154,4 +154,4 @@ class Backend(Protocol):
 
 
 class ModelError(Exception):
-    """A task cannot be scored on a model (say a logodds class that is not a single token)."""
+    """A task cannot be scored on a model (say a continuation longer than its context window)."""

@@ -20,7 +20,7 @@ import pytest
 from evaluation.engine.backends.hf import HFBackend
 from evaluation.engine.backends.openai import OpenAIBackend
 from evaluation.engine.metrics import score_examples
-from evaluation.engine.types import ClassificationExample, LogoddsExample, ModelError, ScoreRequest, SequenceProbExample
+from evaluation.engine.types import ClassificationExample, LogoddsExample, ScoreRequest, SequenceProbExample
 from tests.datasets import lambada_sequence_prob_rows, logodds_rows, syllogism_classification_rows
 from tests.engine.openai_server import CompletionServer
 from tests.engine.reference import NaiveReference
@@ -67,14 +67,17 @@ def sequence_prob_examples() -> list[SequenceProbExample]:
 
 
 def logodds_examples() -> list[LogoddsExample]:
-    # the dataset's classes " A"/" B" are two tokens for the tiny tokenizers; " yes"/" Yes" are one
+    # " yes"/" Yes" are one token for the tiny tokenizers; the dataset's " A"/" B" are two each
     rows = logodds_rows(n=3, seed=3)
     out = [LogoddsExample(line=2 + i, prompt=r["prompt"], other_prompt=r["other_prompt"],
-                          classes=(" yes", " Yes"), answer_index=i % 2) for i, r in enumerate(rows)]
+                          classes=(" yes", " Yes") if i < 2 else (" A", " B"), answer_index=i % 2)
+           for i, r in enumerate(rows)]
     cases = [
         ("Answer: ", "Answer:", ("yes", "Yes"), 0),  # prompt ending with a space / classes without
         ("", "The cat sat on the mat. Answer:", (" yes", " no"), 1),  # empty prompt
         ("Ünïcödé façade", "東京 日本語", ("The", "is"), 0),
+        # classes of several tokens, of different lengths: each scored whole
+        ("He said she was a nurse. So", "She said he was a nurse. So", (" William is an immigrant", " she is"), 0),
     ]
     for k, (prompt, other, classes, answer) in enumerate(cases):
         out.append(LogoddsExample(line=10 + k, prompt=prompt, other_prompt=other, classes=classes,
@@ -214,15 +217,23 @@ def test_scores_equal_reference_token_by_token(subject):
 
 
 @pytest.mark.parametrize("metric", ["logodds", "absolute_logodds"])
-def test_multi_token_logodds_class_is_a_model_error(subject, metric):
-    backend, _ = subject
-    r = logodds_rows(n=1, seed=0)[0]  # classes " A", " B": two tokens each for the tiny tokenizers
-    ex = LogoddsExample(line=2, prompt=r["prompt"], other_prompt=r["other_prompt"], classes=(" A", " B"),
-                        answer_index=0)
-    with pytest.raises(ModelError) as info:
-        score_examples([ex], metric=metric, backend=backend)
-    assert str(info.value) == ("line 2: logodds class ' A' is 2 tokens for this model; logodds needs "
-                               "every class to be a single token")
+def test_logodds_classes_of_several_tokens_are_scored_whole(subject, metric):
+    """Each class's log-probability is the sum over its tokens (as classification's): D from those sums."""
+    backend, reference = subject
+    r = logodds_rows(n=1, seed=0)[0]
+    ex = LogoddsExample(line=2, prompt=r["prompt"], other_prompt=r["other_prompt"],
+                        classes=(" William is an immigrant", " B"), answer_index=1)
+    # tokens of each class for the tiny tokenizers: " William is an immigrant" is spelt out nearly
+    # letter by letter (Llama's merges split " an" too), " B" is "Ġ", "B"
+    assert [reference.logprob(ex.prompt, c)[1] for c in ex.classes] == ([20, 2] if reference.lead else [19, 2])
+    lp = {(p, c): reference.logprob(p, c)[0] for p in (ex.prompt, ex.other_prompt) for c in ex.classes}
+    a, b = ex.classes[1], ex.classes[0]
+    d = (lp[ex.prompt, a] - lp[ex.prompt, b]) - (lp[ex.other_prompt, a] - lp[ex.other_prompt, b])
+    got = score_examples([ex], metric=metric, backend=backend).examples[0]
+    assert got.value == pytest.approx(abs(d) if metric == "absolute_logodds" else d, abs=TOL)
+    classification = score_examples([ClassificationExample(2, ex.other_prompt, ex.classes, 1)],
+                                    metric="classification", backend=backend).examples[0]
+    assert (got.correct, got.predicted) == (classification.correct, classification.predicted)
 
 
 def test_empty_file(subject):

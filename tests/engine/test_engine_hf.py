@@ -14,7 +14,7 @@ import pytest
 from evaluation.engine.backends.hf import HFBackend
 from evaluation.engine.metrics import ExampleResult, aggregate, score_examples
 from evaluation.engine.prefix_tree import build_tree, naive_tokens, tree_minimum
-from evaluation.engine.types import ClassificationExample, LogoddsExample, ModelError, ScoreRequest, SequenceProbExample
+from evaluation.engine.types import ClassificationExample, LogoddsExample, ScoreRequest, SequenceProbExample
 from tests.engine.conftest import WINDOW
 from tests.engine.reference import NaiveReference
 
@@ -91,11 +91,7 @@ def test_tiny_models_agree_with_reference(tiny, metric, budget):
     model, tok, ref = tiny
     backend = HFBackend(model, tok, identity="tiny", max_length=WINDOW, token_budget=budget[0],
                         kv_budget=budget[1])
-    examples = {"classification": CLASSIFICATION, "sequence_prob": SEQUENCE}.get(metric)
-    if examples is None:  # keep the rows whose classes are single tokens for this tokenizer
-        examples = [ex for ex in LOGODDS
-                    if all(len(ref.tokens(p, c)[1]) == 1 for p in (ex.prompt, ex.other_prompt) for c in ex.classes)]
-        assert len(examples) >= 3
+    examples = {"classification": CLASSIFICATION, "sequence_prob": SEQUENCE}.get(metric, LOGODDS)
     got = check_against_reference(backend, ref, metric, examples)
     # every distinct prefix fed exactly once
     assert backend.stats["fed_tokens"] == backend.stats["tree_minimum"]
@@ -184,12 +180,13 @@ def tok_id(tok, s):
     return tok.convert_tokens_to_ids(s)
 
 
-def test_logodds_multi_token_class_is_a_model_error(tiny_gpt2):
+def test_logodds_classes_of_several_tokens_are_scored_whole(tiny_gpt2):
     model, tok = tiny_gpt2
     backend = HFBackend(model, tok, identity="t", max_length=WINDOW)
+    ref = NaiveReference(model, tok, WINDOW)
     ex = [LOGODDS[0], LogoddsExample(9, "He is a", "She is a", (" yes", " Socrates is"), 0)]
-    with pytest.raises(ModelError, match=r"line 9: logodds class ' Socrates is' is \d+ tokens"):
-        score_examples(ex, metric="logodds", backend=backend)
+    assert [len(ref.tokens("He is a", c)[1]) for c in ex[1].classes] == [1, 2]
+    check_against_reference(backend, ref, "logodds", ex)
 
 
 def test_aggregate_exact_numbers():
@@ -256,9 +253,7 @@ def test_gemma3_agrees_with_reference(gemma3, metric):
     assert backend.share_prefixes is False
     assert gemma3.tokenizer("Hello world")["input_ids"][0] == gemma3.tokenizer.bos_token_id
     ref = NaiveReference(gemma3.model, gemma3.tokenizer, window)
-    examples = {"classification": CLASSIFICATION, "sequence_prob": SEQUENCE,
-                "logodds": [ex for ex in LOGODDS if all(
-                    len(ref.tokens(p, c)[1]) == 1 for p in (ex.prompt, ex.other_prompt) for c in ex.classes)]}[metric]
+    examples = {"classification": CLASSIFICATION, "sequence_prob": SEQUENCE, "logodds": LOGODDS}[metric]
     assert len(examples) >= 4
     got = check_against_reference(backend, ref, metric, examples)
     if metric == "classification":

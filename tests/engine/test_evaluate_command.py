@@ -191,10 +191,10 @@ def test_params_must_match_the_models(task_zip):
 
 def test_evaluate_task_reports_model_errors_and_uses_given_params(workdir, models):
     """A model that cannot be loaded and a file a model cannot score are reported; the rest runs."""
-    rows = logodds_rows(n=6, seed=0)  # classes " A", " B": two tokens each for the tiny tokenizers
-    good = [dict(r, classes=str([" yes", " Yes"])) for r in rows]
+    rows = logodds_rows(n=6, seed=0)  # classes " A", " B": two tokens each for the tiny tokenizers, scored whole
+    too_long = [dict(r, classes=str([" yes" * 300, " no"])) for r in rows]  # 300 tokens: past the window
     files = []
-    for name, data, kind in (("lo.csv", to_csv_bytes(good), "main"), ("lo-PART1.csv", to_csv_bytes(rows), "part")):
+    for name, data, kind in (("lo.csv", to_csv_bytes(rows), "main"), ("lo-PART1.csv", to_csv_bytes(too_long), "part")):
         task_file, errors, _ = read_task_csv(name, data, metric="logodds", kind=kind)
         assert not errors
         files.append(task_file)
@@ -212,8 +212,7 @@ def test_evaluate_task_reports_model_errors_and_uses_given_params(workdir, model
     for m in summary["files"][0]["models"]:
         assert list(m) == MODEL_KEYS
         assert m["n"] == 6 and m["baseline"] == 0.0 and m["class_mass"] > 0
-    message = ("line 2: logodds class ' A' is 2 tokens for this model; logodds needs every class to be "
-               "a single token")
+    message = f"a continuation of 300 tokens does not fit the model's window of {WINDOW} tokens"
     assert [(e["model"], e["file"]) for e in summary["errors"]] == [
         (str(models["large"]), "lo-PART1.csv"), (str(missing), None), (str(models["small"]), "lo-PART1.csv")]
     assert [e["message"] for e in summary["errors"]][0::2] == [message, message]

@@ -17,7 +17,7 @@ from evaluation.engine.metrics import (
     aggregate,
     get_metric,
 )
-from evaluation.engine.types import ClassificationExample, LogoddsExample, ScoreRequest, SequenceProbExample
+from evaluation.engine.types import ClassificationExample, LogoddsExample, Score, ScoreRequest, SequenceProbExample
 
 ENGINE = Path(__file__).resolve().parents[2] / "evaluation" / "engine"
 NAMES = ["classification", "sequence_prob", "logodds", "absolute_logodds"]
@@ -123,6 +123,19 @@ def test_aggregate_takes_a_metric_or_its_name():
     assert aggregate(results, "classification") == aggregate(results, get_metric("classification"))
     logodds = aggregate(results, "logodds")
     assert (logodds.accuracy, logodds.baseline_loss, logodds.baseline_accuracy) == (0.5, None, 0.375)
+
+
+@pytest.mark.parametrize("name, value", [("logodds", -4.75), ("absolute_logodds", 4.75)])
+def test_logodds_takes_each_class_whole_whatever_its_token_count(name, value):
+    """lp(class | prompt) is the sum over the class's tokens (the backend's Score), as for classification."""
+    ex = LogoddsExample(4, "P:", "O:", (" William is an immigrant", " no"), 0)
+    # prompt: a, b; other_prompt: a, b (a is four tokens, b one)
+    scores = [Score(-7.25, 4), Score(-1.5, 1), Score(-3.0, 4), Score(-2.0, 1)]
+    got = get_metric(name).combine(ex, scores)
+    # D = [(-7.25) - (-1.5)] - [(-3.0) - (-2.0)] = -5.75 + 1.0
+    assert (got.value, got.correct, got.predicted, got.n_classes) == (value, False, " no", 2)
+    assert got.total_logprob == pytest.approx(
+        math.log((math.exp(-7.25) + math.exp(-1.5) + math.exp(-3.0) + math.exp(-2.0)) / 2), abs=1e-12)
 
 
 def test_help_texts_are_the_forms():

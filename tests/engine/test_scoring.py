@@ -64,15 +64,14 @@ def test_files_scores_only_those(report, backend):
 
 
 def test_a_file_the_model_cannot_score_is_that_files_error(backend):
-    rows = logodds_rows(n=5, seed=0)  # classes " A", " B": two tokens each for the tiny tokenizer
-    good = [dict(r, classes=str([" yes", " Yes"])) for r in rows]
-    files = [read("lo-PART1.csv", rows, "logodds", "part", 1), read("lo-PART2.csv", good, "logodds", "part", 2)]
+    rows = logodds_rows(n=5, seed=0)  # classes " A", " B": two tokens each for the tiny tokenizer, scored whole
+    too_long = [dict(r, classes=str([" yes" * 60, " no"])) for r in rows]  # 60 tokens: past the 48-token window
+    files = [read("lo-PART1.csv", too_long, "logodds", "part", 1), read("lo-PART2.csv", rows, "logodds", "part", 2)]
     calls = []
     outcomes = score_report(TaskReport(files=files), metric="logodds", backend=backend,
                             progress=lambda d, t: calls.append((d, t)))
     assert [(o.file.name, o.scores is None, o.error) for o in outcomes] == [
-        ("lo-PART1.csv", True, "line 2: logodds class ' A' is 2 tokens for this model; logodds needs every "
-                               "class to be a single token"),
+        ("lo-PART1.csv", True, "a continuation of 60 tokens does not fit the model's window of 48 tokens"),
         ("lo-PART2.csv", False, None)]
     assert outcomes[1].scores.aggregate.n == 5
     assert calls[-1] == (10, 10)
