@@ -65,11 +65,22 @@ class ModelResultSerializer(serializers.Serializer):
 
 
 class TrendSerializer(serializers.Serializer):
-    label = serializers.ChoiceField(choices=["inverse", "standard", "flat", "U-shaped", "inverted-U"])
-    slope = serializers.FloatField(help_text="Change of the mean per tenfold increase in size.")
-    slope_ci = serializers.ListField(child=serializers.FloatField(), help_text="Bootstrap 95% interval.")
-    spearman = serializers.FloatField(allow_null=True)
-    monotonic = serializers.BooleanField()
+    label = serializers.ChoiceField(choices=["inverse", "standard", "flat", "U-shaped", "inverted-U"], help_text=(
+        "The shape with three or more models; with two, the comparison's direction (see `comparison`)."))
+    slope = serializers.FloatField(help_text="Change of the mean per `slope_unit` of size.")
+    slope_ci = serializers.ListField(child=serializers.FloatField(), help_text="Its 95% interval.")
+    spearman = serializers.FloatField(allow_null=True, help_text="Null with two models.")
+    monotonic = serializers.BooleanField(help_text="Strictly monotonic over three or more models; false with two.")
+    models = serializers.IntegerField(help_text="How many models the trend rests on.")
+    shape = serializers.ChoiceField(choices=["inverse", "standard", "flat", "U-shaped", "inverted-U"], allow_null=True,
+                                    help_text="Null with two models.")
+    comparison = serializers.ChoiceField(choices=["worse", "better", "no different"], allow_null=True,
+                                         help_text="Two models: the larger against the smaller; null with more.")
+    difference = serializers.FloatField(help_text="The largest model's mean minus the smallest's, same examples.")
+    difference_ci = serializers.ListField(child=serializers.FloatField(allow_null=True),
+                                          help_text="Its paired 95% interval.")
+    slope_unit = serializers.ChoiceField(choices=["per decade of size", "per doubling of size"])
+    headline = serializers.CharField(help_text='The shape, or "two models: the larger is worse|better|no different".')
 
 
 class SeriesResultSerializer(serializers.Serializer):

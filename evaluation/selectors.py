@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 
 from evaluation.engine.metrics import get_metric
+from evaluation.engine.trends import VERSION as TREND_VERSION
 from evaluation.engine.trends import Trend, trend
 from portal.models import Submission, SubmissionVersion
 from portal.roles import CONTESTANT, ORGANIZER, role_of
@@ -169,7 +170,7 @@ def _cached_trend(metric: str, shas: Sequence[str], points: Sequence[ModelPoint]
     if len(sized) < 2:
         return None
     key = "trend:" + hashlib.sha256(json.dumps(
-        [metric, list(shas), [[p.result.model_identity, p.size] for p in sized]]).encode()).hexdigest()
+        [TREND_VERSION, metric, list(shas), [[p.result.model_identity, p.size] for p in sized]]).encode()).hexdigest()
     hit = _cache_get(key)
     if hit is not None:
         return Trend(**hit) if hit else None

@@ -2,6 +2,8 @@
 
     CONFIDENCE = 0.95; Z95 = the standard normal's 97.5% quantile (1.959963984540054)
     mean_error(sem) = Z95 * sem          half-width of a mean's 95% interval (normal, over examples)
+    paired_difference(a, b)              the mean of b - a over the same examples, ± Z95 standard
+                                         errors of those differences (two models compared)
 
 The command line's plot (engine/plots.py), the portal's plots and tables (evaluation/plots.py,
 the `ci95` filter) and the trend statistics (trends.py) all take their interval from here, and a
@@ -9,6 +11,9 @@ figure names it with `INTERVAL_LABEL`.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Sequence
 
 CONFIDENCE = 0.95
 Z95 = 1.959963984540054  # the standard normal distribution's 97.5% quantile, correctly rounded
@@ -18,3 +23,19 @@ INTERVAL_LABEL = "95% CI"
 def mean_error(sem: float | None) -> float:
     """Half-width of the 95% interval of a mean whose standard error is `sem` (0 when unknown)."""
     return Z95 * (sem or 0.0)
+
+
+def paired_difference(before: Sequence[float], after: Sequence[float]) -> tuple[float, float, float]:
+    """(mean, lo, hi): the mean of the per-example differences after - before (the same examples,
+    in the same order) and its 95% interval, mean ± Z95 × sd / √n (sample sd); lo and hi are nan
+    with fewer than two examples, where no interval can be had."""
+    if len(before) != len(after) or len(before) == 0:
+        raise ValueError(f"a paired difference needs the same examples on both sides, not {len(before)} "
+                         f"and {len(after)}")
+    d = [b - a for a, b in zip(before, after)]
+    n = len(d)
+    mean = math.fsum(d) / n
+    if n < 2:
+        return mean, math.nan, math.nan
+    half = Z95 * math.sqrt(math.fsum((x - mean) ** 2 for x in d) / (n - 1) / n)
+    return mean, mean - half, mean + half

@@ -1,9 +1,11 @@
-"""How a task's metric scales with model size: slope, rank correlation, monotonicity and a label.
+"""How a task's metric scales with model size: a shape with three or more models, a paired
+comparison with two; slope, rank correlation and monotonicity.
 
 Pure numpy, no Django. `trend(sizes, values, worse=...)` takes the per-example values of each
 model of a series (the same examples in the same order for every model) and the models' sizes;
 `worse` comes from the metric (`Metric.worse_direction`). The bootstrap resamples examples, the
-same resample for every model (paired), with a fixed seed, so a trend is reproducible.
+same resample for every model (paired), with a fixed seed, so a trend is reproducible. Intervals
+are 95% (intervals.py).
 """
 
 from __future__ import annotations
@@ -14,41 +16,76 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .intervals import CONFIDENCE, paired_difference
+
 LABELS = ("inverse", "standard", "flat", "U-shaped", "inverted-U")
-CONFIDENCE = 0.95
+COMPARISONS = ("worse", "better", "no different")  # the larger of two models, against the smaller
+_LABEL_OF_COMPARISON = {"worse": "inverse", "better": "standard", "no different": "flat"}
+PER_DECADE, PER_DOUBLING = "per decade of size", "per doubling of size"
+MIN_SHAPE_MODELS = 3  # fewer models get a comparison, not a shape
+VERSION = 2  # bumped whenever the fields or the rule change: part of a stored trend's cache key
 _TAIL = (1 - CONFIDENCE) / 2  # 0.025
 _CELLS_PER_CHUNK = 4_000_000  # resampled example counts held in memory at once
 
 RULE = (
     "Each model's mean is first oriented so that higher means worse for this metric (for a loss, "
     "the loss itself; for logodds, the sign of the task's own effect decides). "
-    "U-shaped: with three or more models, the worst model is neither the smallest nor the largest, "
+    "A series of two models gets no shape: the larger model's mean minus the smaller's, over the "
+    "examples both scored, with its paired 95% interval (1.96 standard errors of the per-example "
+    "differences) says whether the larger model is worse, better or no different (the interval "
+    "includes 0); no rank correlation or monotonicity is claimed from two points. "
+    "With three or more models: "
+    "U-shaped: the worst model is neither the smallest nor the largest, "
     "and it is worse than both the smallest and the largest model in at least 97.5% of 1,000 "
     "bootstrap resamples of the examples (the same examples for every model): performance first "
     "gets worse, then better, as models grow. "
     "Inverted-U: the best model is neither the smallest nor the largest, and it is better than both "
     "in at least 97.5% of the resamples: performance first gets better, then worse. "
-    "Otherwise the least-squares slope of the mean against log10(model size) decides, with its 95% "
+    "Otherwise the least-squares slope of the mean against log model size decides, with its 95% "
     "bootstrap confidence interval: inverse scaling when the whole interval says larger models do "
     "worse, standard scaling when the whole interval says they do better, flat when it includes 0. "
     "Monotonic means that every larger model's mean is strictly higher (or every one strictly lower) "
-    "than the next smaller model's."
+    "than the next smaller model's. "
+    "The slope is given per decade of size (log10), or per doubling (log2) when the series spans "
+    "less than a decade."
 )
 
 
 @dataclass(frozen=True)
 class Trend:
-    label: str  # one of LABELS
-    slope: float  # least-squares slope of the per-model mean against log10(size), in the metric's units
-    slope_ci: tuple[float, float]  # bootstrap 95% CI of that slope (examples resampled, paired across models)
-    spearman: float  # Spearman's rank correlation of size and per-model mean (nan if undefined)
-    monotonic: bool  # the per-model means are strictly monotonic in size (either direction)
+    """A series' trend. Pages show `headline` (the shape, or the two-model comparison) and the slope
+    with its `slope_unit`; with two models they show `difference` and its interval, never a shape,
+    a rank correlation or monotonicity."""
+
+    # with three or more models: the shape, one of LABELS. With two: the direction the comparison
+    # found (inverse: the larger is worse; standard: better; flat: no different), so that rules
+    # that count inverse or standard series keep counting it; a page says it rests on two models
+    label: str
+    slope: float  # least-squares slope of the per-model mean against log size, in `slope_unit`
+    slope_ci: tuple[float, float]  # its 95% interval: bootstrap (examples resampled, paired); with two models, the difference's
+    spearman: float  # Spearman's rank correlation of size and per-model mean; nan with two models or if undefined
+    monotonic: bool  # strictly monotonic over three or more models (either direction); False with two
+    models: int  # how many models the trend rests on
+    shape: str | None  # the shape label with three or more models; None with two
+    comparison: str | None  # two models: the larger is "worse", "better" or "no different" (COMPARISONS); None with more
+    difference: float  # the largest model's mean minus the smallest's, over the same examples
+    difference_ci: tuple[float, float]  # its paired 95% interval (nan, nan with a single example)
+    slope_unit: str  # PER_DECADE, or PER_DOUBLING when the sizes span less than a decade
+
+    @property
+    def headline(self) -> str:
+        """The shape ("inverse"), or "two models: the larger is worse" for a two-model series."""
+        return self.shape if self.shape is not None else f"two models: the larger is {self.comparison}"
 
     def as_dict(self) -> dict:
-        """{"label", "slope", "slope_ci": [lo, hi], "spearman", "monotonic"}; JSON-safe (nan -> None)."""
+        """The fields, `slope_ci` and `difference_ci` as [lo, hi], and `headline`; JSON-safe (nan -> None)."""
         return {"label": self.label, "slope": _json_float(self.slope),
                 "slope_ci": [_json_float(self.slope_ci[0]), _json_float(self.slope_ci[1])],
-                "spearman": _json_float(self.spearman), "monotonic": bool(self.monotonic)}
+                "spearman": _json_float(self.spearman), "monotonic": bool(self.monotonic),
+                "models": self.models, "shape": self.shape, "comparison": self.comparison,
+                "difference": _json_float(self.difference),
+                "difference_ci": [_json_float(self.difference_ci[0]), _json_float(self.difference_ci[1])],
+                "slope_unit": self.slope_unit, "headline": self.headline}
 
 
 def _json_float(x: float) -> float | None:
@@ -129,6 +166,15 @@ def _checked(sizes: Sequence[float], values: Sequence[Sequence[float]]) -> tuple
     return x, np.asarray(values, dtype=np.float64).reshape(len(x), -1)
 
 
+def _comparison(difference_ci: tuple[float, float], worse: int) -> str:
+    lo, hi = sorted((worse * difference_ci[0], worse * difference_ci[1]))
+    if lo > 0:
+        return "worse"
+    if hi < 0:
+        return "better"
+    return "no different"  # includes 0, or no interval (a single example)
+
+
 def trend(sizes: Sequence[float], values: Sequence[Sequence[float]], *, worse: int,
           resamples: int = 1000, seed: int = 0) -> Trend | None:
     """The trend of a series (see RULE); None with fewer than 2 models, fewer than 2 distinct
@@ -146,14 +192,26 @@ def trend(sizes: Sequence[float], values: Sequence[Sequence[float]], *, worse: i
         return None
     order = np.argsort(x, kind="stable")
     x, v = np.log10(x[order]), v[order]
+    unit = PER_DOUBLING if x[-1] - x[0] < 1 else PER_DECADE
+    if unit == PER_DOUBLING:
+        x = x / math.log10(2)  # log2(size)
     means = v.mean(axis=1)
     centred = x - x.mean()
     weights = centred / float(centred @ centred)  # slope = weights @ means
+    difference, lo, hi = paired_difference(v[0], v[-1])
+    common = {"slope": float(weights @ means), "models": len(x), "difference": difference,
+              "difference_ci": (lo, hi), "slope_unit": unit}
+    if len(x) < MIN_SHAPE_MODELS:
+        comparison = _comparison((lo, hi), worse)
+        span = float(x[-1] - x[0])
+        return Trend(label=_LABEL_OF_COMPARISON[comparison], slope_ci=(lo / span, hi / span),
+                     spearman=math.nan, monotonic=False, shape=None, comparison=comparison, **common)
     boot = bootstrap_means(v, resamples=resamples, seed=seed)
     boot_slopes = boot @ weights
     ci = (float(np.quantile(boot_slopes, _TAIL)), float(np.quantile(boot_slopes, 1 - _TAIL)))
     oriented = sorted((worse * ci[0], worse * ci[1]))
     steps = np.diff(means)
-    return Trend(label=_label(worse * means, worse * boot, (oriented[0], oriented[1])),
-                 slope=float(weights @ means), slope_ci=ci, spearman=spearman(x, means),
-                 monotonic=bool(np.all(steps > 0) or np.all(steps < 0)))
+    label = _label(worse * means, worse * boot, (oriented[0], oriented[1]))
+    return Trend(label=label, slope_ci=ci, spearman=spearman(x, means),
+                 monotonic=bool(np.all(steps > 0) or np.all(steps < 0)), shape=label, comparison=None,
+                 **common)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
+import statistics
 
 import numpy as np
 import pytest
 
 from evaluation.engine.metrics import get_metric
-from evaluation.engine.trends import LABELS, RULE, Trend, bootstrap_means, spearman, trend
+from evaluation.engine.trends import LABELS, PER_DOUBLING, RULE, Trend, bootstrap_means, spearman, trend
 
 SIZES = [1e8, 3e8, 1e9, 3e9, 1e10]
 X = np.log10(SIZES)
@@ -138,8 +140,6 @@ def test_fewer_than_two_models_or_unusable_input():
     assert trend([1e9, 1e9], [[1.0], [2.0]], worse=1) is None  # no size difference to measure
     assert trend([1e8, 1e9], [[], []], worse=1) is None
     assert trend([1e8, 1e9], [[1.0, math.inf], [1.0, 2.0]], worse=1) is None
-    two = trend([1e8, 1e9], [[1.0, 1.2, 0.8], [2.0, 2.2, 1.8]], worse=1)
-    assert (two.label, two.slope, two.monotonic, two.spearman) == ("inverse", pytest.approx(1.0), True, 1.0)
     with pytest.raises(ValueError, match="different numbers of examples"):
         trend([1e8, 1e9], [[1.0, 2.0], [1.0]], worse=1)
     with pytest.raises(ValueError, match="worse must be"):
@@ -167,8 +167,83 @@ def test_a_logodds_task_whose_effect_grows_in_its_own_direction_is_inverse():
 
 
 def test_as_dict_is_the_api_shape_and_json_safe():
-    got = Trend(label="flat", slope=0.25, slope_ci=(-0.5, 1.0), spearman=math.nan, monotonic=False)
+    got = Trend(label="flat", slope=0.25, slope_ci=(-0.5, 1.0), spearman=math.nan, monotonic=False, models=2,
+                shape=None, comparison="no different", difference=0.1, difference_ci=(-0.2, math.nan),
+                slope_unit=PER_DOUBLING)
     assert got.as_dict() == {"label": "flat", "slope": 0.25, "slope_ci": [-0.5, 1.0], "spearman": None,
-                             "monotonic": False}
+                             "monotonic": False, "models": 2, "shape": None, "comparison": "no different",
+                             "difference": 0.1, "difference_ci": [-0.2, None], "slope_unit": "per doubling of size",
+                             "headline": "two models: the larger is no different"}
+    assert json.loads(json.dumps(got.as_dict(), allow_nan=False)) == got.as_dict()
     assert set(LABELS) == {"inverse", "standard", "flat", "U-shaped", "inverted-U"}
-    assert "97.5%" in RULE and "log10" in RULE and "95%" in RULE
+    assert "97.5%" in RULE and "log10" in RULE and "95%" in RULE and "two models" in RULE and "log2" in RULE
+
+
+# --- two models: a paired comparison, not a shape ----------------------------------------------
+
+SMALL = [1.0, 1.2, 0.8, 1.4]
+LARGE = [2.0, 2.1, 1.9, 2.6]  # differences 1.0, 0.9, 1.1, 1.2
+
+
+def paired_interval(a, b):
+    """The paired 95% interval, straight from its definition (statistics module, not the engine)."""
+    d = [y - x for x, y in zip(a, b)]
+    half = 1.959963984540054 * statistics.stdev(d) / math.sqrt(len(d))
+    return statistics.fmean(d), statistics.fmean(d) - half, statistics.fmean(d) + half
+
+
+def test_two_models_get_a_comparison_with_the_paired_interval_not_a_shape():
+    got = trend([3e8, 1e8], [LARGE, SMALL], worse=+1)  # given largest first: sorted by size
+    mean, lo, hi = paired_interval(SMALL, LARGE)
+    # sd of the differences sqrt(0.05 / 3), so 1.05 ± 1.959963984540054 x 0.0645497224367903
+    assert (mean, lo, hi) == pytest.approx((1.05, 0.923484868811834, 1.176515131188166), rel=1e-12)
+    assert got.difference == pytest.approx(mean, rel=1e-12)
+    assert got.difference_ci == pytest.approx((lo, hi), rel=1e-12)
+    assert (got.models, got.shape, got.comparison, got.label, got.monotonic) == (2, None, "worse", "inverse", False)
+    assert math.isnan(got.spearman)
+    assert got.headline == "two models: the larger is worse"
+    # 3e8 / 1e8 spans less than a decade: the slope is per doubling, log2(3) doublings apart
+    assert got.slope_unit == "per doubling of size"
+    assert got.slope == pytest.approx(1.05 / math.log2(3), rel=1e-12)
+    assert got.slope_ci == pytest.approx((lo / math.log2(3), hi / math.log2(3)), rel=1e-12)
+
+
+@pytest.mark.parametrize("worse, shift, comparison, label", [
+    (+1, -1.05, "better", "standard"),  # the larger model's loss is lower
+    (-1, +1.05, "better", "standard"),  # lower is worse (a logodds task with a negative effect): higher is better
+    (-1, -1.05, "worse", "inverse"),
+    (+1, 0.0, "no different", "flat"),
+])
+def test_which_way_the_two_model_comparison_goes(worse, shift, comparison, label):
+    noise = [0.3, -0.2, 0.25, -0.35]  # the larger model's own noise: the interval of a zero shift holds 0
+    got = trend([1e8, 1e10], [SMALL, [s + shift + e for s, e in zip(SMALL, noise)]], worse=worse)
+    assert (got.comparison, got.label, got.shape) == (comparison, label, None)
+    assert got.slope_unit == "per decade of size"  # two decades apart
+    assert got.slope == pytest.approx(got.difference / 2, rel=1e-12)
+
+
+def test_two_models_with_a_single_example_are_no_different_having_no_interval():
+    got = trend([1e8, 1e9], [[1.0], [3.0]], worse=1)
+    assert (got.difference, got.comparison, got.label) == (2.0, "no different", "flat")
+    assert all(math.isnan(x) for x in got.difference_ci)
+
+
+def test_a_series_spanning_less_than_a_decade_has_its_slope_per_doubling():
+    sizes = [1e8, 2e8, 4e8, 8e8]  # 0.9 decades
+    means = [0.3 * k for k in range(4)]  # 0.3 more per doubling
+    got = trend(sizes, [np.full(20, m) for m in means], worse=1)
+    assert (got.slope_unit, got.shape, got.models, got.comparison) == ("per doubling of size", "inverse", 4, None)
+    assert got.slope == pytest.approx(0.3, abs=1e-12)
+    assert got.slope_ci == pytest.approx((0.3, 0.3), abs=1e-9)
+    assert got.difference == pytest.approx(0.9, abs=1e-12) and got.difference_ci == pytest.approx((0.9, 0.9))
+    assert (got.spearman, got.monotonic, got.headline) == (1.0, True, "inverse")
+    wide = trend([1e8, 2e8, 1e9], [np.full(20, m) for m in (0.0, 0.1, 0.7)], worse=1)
+    assert wide.slope_unit == "per decade of size"  # exactly a decade
+
+
+def test_three_models_get_a_shape_and_the_difference_of_the_ends():
+    got = trend(SIZES[:3], series(RISING[:3], noise=0.5, seed=3), worse=1)
+    assert (got.models, got.shape, got.label, got.comparison, got.headline) == (3, "inverse", "inverse", None, "inverse")
+    values = series(RISING[:3], noise=0.5, seed=3)
+    mean, lo, hi = paired_interval(values[0], values[2])
+    assert (got.difference, *got.difference_ci) == pytest.approx((mean, lo, hi), rel=1e-9)

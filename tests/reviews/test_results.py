@@ -52,11 +52,12 @@ def test_the_assigned_reviewer_reads_every_series_anonymously_with_suggestions(e
         ("task-PART1.csv", "part", 150), ("task-PART2.csv", "part", 150), ("task-CONTROL1.csv", "control", 20)]
     task = detail["results"]["task"]
     assert [(row["series"], row["visibility"], [m["model"] for m in row["models"]], row["trend"]["label"],
-             row["trend"]["monotonic"]) for row in task["series"]] == [
-        ("tiny", "public", ["tiny-1", "tiny-2", "tiny-3"], "U-shaped", False),
-        ("held-out", "private", ["held-1", "held-2"], "inverse", True)]
+             row["trend"]["monotonic"], row["trend"]["headline"]) for row in task["series"]] == [
+        ("tiny", "public", ["tiny-1", "tiny-2", "tiny-3"], "U-shaped", False, "U-shaped"),
+        # two models: a comparison, never "strictly monotonic"
+        ("held-out", "private", ["held-1", "held-2"], "inverse", False, "two models: the larger is worse")]
     assert detail["results"]["verdict"] == {
-        "inverse_series": ["held-out"], "strictly_inverse_series": ["held-out"], "series_with_trend": 2,
+        "inverse_series": ["held-out"], "strictly_inverse_series": [], "series_with_trend": 2,
         "eligible": True, "eligibility_reason": "No public series shows standard scaling.", "overridden": False}
 
     listed = {a["id"]: a["results"] for a in client.get("/api/reviews/assignments/").json()}
@@ -67,13 +68,20 @@ def test_the_assigned_reviewer_reads_every_series_anonymously_with_suggestions(e
 
     page = client.get(f"/reviews/assignments/{s.rita_a.pk}/").content.decode()
     assert _texts(page, r'<div class="[^"]*suggestion" id="suggestion-\w+">.*?</div>') == [
-        "Suggested: grand — strictly monotonic inverse scaling on held-out (private)",
+        "Suggested: accepted — approximately monotonic inverse scaling on held-out (private)",
         "Suggested: no prize — inverse scaling on 1 of 2 series (0 of 1 public, 1 of 1 private)"]
     assert _texts(page, r'<p class="form-text" id="suggestion-rule">.*?</p>') == [
         "How the suggestions beside Strength and Generality are made from the trend labels of the whole task: " + RULE]
     assert re.findall(r'class="card mb-3 evaluation-file" data-file="([^"]+)"', page) == [
         "whole task", "task-PART1.csv", "task-PART2.csv", "task-CONTROL1.csv"]
     assert _texts(page, r'<li id="verdict-generality">.*?</li>') == ["Inverse scaling on 1 of 2 series (held-out)."]
+    held_out = _texts(page, r'<li data-series="held-out">.*?</li>')
+    task_line = held_out[0]  # the whole task's: the payload's own numbers, per doubling (3M and 9M parameters)
+    trend = detail["results"]["task"]["series"][1]["trend"]
+    assert task_line == (f"held-out: two models: the larger is worse — the larger model's mean minus the smaller's "
+                         f"{trend['difference']:.4f} (paired 95% CI {trend['difference_ci'][0]:.4f} to "
+                         f"{trend['difference_ci'][1]:.4f}), slope {trend['slope']:.4f} per doubling of size.")
+    assert not any("monotonic" in line or "Spearman" in line for line in held_out)
     figures = [json.loads(m) for m in re.findall(r'<script type="application/json">(.*?)</script>', page, flags=re.S)]
     assert [f["layout"]["title"]["text"] for f in figures] == [
         f"{name}: {label}" for name in ("whole task", "task-PART1.csv", "task-PART2.csv", "task-CONTROL1.csv")
