@@ -1,7 +1,8 @@
 """Plotly figures of a file's results: the metric against model size (log x axis), one line per
-series with 95% error bars (evaluation/engine/intervals.py: the command line's convention too, and
-the legend says so) and the metric's baseline (chance, or "no change" for the log-odds metrics),
-and the accuracy where the metric has one.
+series with 95% error bars and the metric's baseline (chance, or "no change" for the log-odds
+metrics), and the accuracy where the metric has one, with its Wilson 95% interval on an axis from 0.
+The conventions are the command line's (evaluation/engine/plots.py): the legend names the interval,
+the y axis says which way is worse, the title says what is plotted and is wrapped to the figure.
 
 Pages embed the figures' JSON, and the page template's once (`page_template`), and draw them with
 the plotly.js that the Python package ships.
@@ -14,8 +15,9 @@ import functools
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from evaluation.engine.intervals import INTERVAL_LABEL, mean_error
+from evaluation.engine.intervals import accuracy_error, mean_error
 from evaluation.engine.metrics import get_metric
+from evaluation.engine.plots import ACCURACY_AXIS, ERROR_BARS, figure_title, title_lines, worse_axis
 
 _AXIS_TITLES = {"params": "parameters", "flops": "training FLOPs"}
 
@@ -25,13 +27,15 @@ def _axis_title(series_rows) -> str:
     return " / ".join(_AXIS_TITLES[a] for a in sorted(axes)) or "parameters"
 
 
-def _line(row, value, error=None) -> go.Scatter:
+def _line(row, value, error) -> go.Scatter:
+    """One series' points; `error(point)` gives (below, above), the reach of its 95% interval."""
     points = [p for p in row.points if p.size and value(p) is not None]
     private = " (private)" if row.series.is_private else ""
+    below, above = zip(*(error(p) for p in points)) if points else ((), ())
     return go.Scatter(
         x=[p.size for p in points], y=[value(p) for p in points], mode="lines+markers",
         name=f"{row.series.name}{private}", text=[p.model.name for p in points],
-        error_y=dict(type="data", array=[error(p) for p in points], visible=True) if error else None,
+        error_y=dict(type="data", symmetric=below == above, array=list(above), arrayminus=list(below), visible=True),
         hovertemplate="%{text}<br>%{x:.3s}<br>%{y:.4f}<extra>%{fullData.name}</extra>")
 
 
@@ -52,33 +56,42 @@ def page_template() -> dict:
     return pio.templates[PAGE_TEMPLATE].to_plotly_json()
 
 
-def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, legend: str = "series") -> dict:
-    fig.update_layout(title=title, template=None, height=380, margin=dict(l=60, r=20, t=50, b=50),
-                      xaxis=dict(title=x_title, type="log"), yaxis=dict(title=y_title),
-                      legend=dict(title=legend),
+def _layout(fig: go.Figure, *, title: str, x_title: str, y_title: str, y_range=None) -> dict:
+    title = figure_title(title)
+    fig.update_layout(title=title, template=None, height=380 + 22 * (title_lines(title) - 1),
+                      margin=dict(l=60, r=20, t=30 + 22 * title_lines(title), b=50),
+                      xaxis=dict(title=x_title, type="log"), yaxis=dict(title=y_title, range=y_range),
+                      legend=dict(title=f"series ({ERROR_BARS})"),
                       showlegend=True)  # the series' name shows even when it is the only line
     return fig.to_plotly_json()
 
 
 def metric_figure(file_results, *, metric: str) -> dict | None:
-    """The metric's mean per model with 95% error bars, one line per series; None without points."""
+    """The metric's mean per model with 95% error bars, one line per series; None without points.
+    The y axis says which way is worse (for logodds, from the sign of the file's own means)."""
     rows = [row for row in file_results.series if any(p.size for p in row.points)]
     if not rows:
         return None
     m = get_metric(metric)
-    fig = go.Figure([_line(row, lambda p: p.result.mean, lambda p: mean_error(p.result.sem)) for row in rows])
+    fig = go.Figure([_line(row, lambda p: p.result.mean, lambda p: (mean_error(p.result.sem),) * 2) for row in rows])
     _baseline(fig, rows, lambda p: p.result.baseline, m.baseline_label)
+    means = [p.result.mean for row in rows for p in row.points if p.size and p.result.mean is not None]
     return _layout(fig, title=f"{file_results.label}: {m.value_label}", x_title=_axis_title(rows),
-                   y_title=m.value_label, legend=f"series (error bars: {INTERVAL_LABEL})")
+                   y_title=worse_axis(m.axis_label, m, means))
 
 
 def accuracy_figure(file_results, *, metric: str) -> dict | None:
-    """Accuracy per model, one line per series, for metrics that have an accuracy."""
-    if not get_metric(metric).has_accuracy:
+    """Accuracy per model with Wilson 95% error bars on a y axis from 0 to 1, one line per series,
+    for metrics that have an accuracy; the title says what it measures (on other_prompt only, for
+    the log-odds metrics)."""
+    m = get_metric(metric)
+    if not m.has_accuracy:
         return None
     rows = [row for row in file_results.series if any(p.size and p.result.accuracy is not None for p in row.points)]
     if not rows:
         return None
-    fig = go.Figure([_line(row, lambda p: p.result.accuracy) for row in rows])
+    fig = go.Figure([_line(row, lambda p: p.result.accuracy, lambda p: accuracy_error(p.result.accuracy, p.result.n))
+                     for row in rows])
     _baseline(fig, rows, lambda p: p.result.baseline_accuracy, "chance")
-    return _layout(fig, title=f"{file_results.label}: accuracy", x_title=_axis_title(rows), y_title="accuracy")
+    return _layout(fig, title=f"{file_results.label}: {m.accuracy_label}", x_title=_axis_title(rows),
+                   y_title=ACCURACY_AXIS, y_range=[0, 1])

@@ -22,7 +22,8 @@ logodds            each class is scored whole, as in classification: lp(class | 
 absolute_logodds   value = |D|, the rest as logodds.
 
 Aggregates: n, mean and standard error of the mean (sample sd / sqrt(n); 0 when n < 2) of
-value; accuracy (mean of correct) where the metric has one; class_mass = mean of
+value; accuracy (mean of correct) where the metric has one (for the log-odds metrics it is
+measured on other_prompt only: `accuracy_label` says so wherever it is shown); class_mass = mean of
 exp(total_logprob); chance baselines: baseline_loss = mean of log(n_classes) (classification
 only, where value is a loss), baseline_accuracy = mean of 1/n_classes (metrics with an accuracy).
 """
@@ -84,7 +85,9 @@ class Metric:
     name: str
     required_columns: tuple[str, ...]
     has_accuracy: bool  # the value comes with a predicted class (accuracy, class mass)
-    value_label: str  # y-axis label of the scaling plot
+    value_label: str  # what the value is, in full (a plot's title)
+    axis_label: str  # the value in a few words (a plot's y axis, with which way is worse)
+    accuracy_label: str | None  # what the accuracy measures (its plot's title); None without accuracy
     help_text: str  # for the submission form
     baseline_description: str  # what the `baseline` column means for this metric
     baseline_label: str  # the baseline's name on a plot
@@ -111,6 +114,10 @@ class Metric:
             return 1 if self.higher_is_worse else -1
         finite = [m for m in means if m is not None and math.isfinite(m)]
         return -1 if finite and sum(finite) / len(finite) < 0 else 1
+
+    def worse_words(self, means: Sequence[float]) -> str:
+        """"higher is worse" or "lower is worse", as `worse_direction(means)` says."""
+        return "higher is worse" if self.worse_direction(means) == 1 else "lower is worse"
 
     def baseline(self, aggregate: Aggregate) -> float | None:
         """The chance baseline of a scored file (see `baseline_description`)."""
@@ -231,6 +238,8 @@ CLASSIFICATION = Metric(
     required_columns=("prompt", "classes", "answer_index"),
     has_accuracy=True,
     value_label="loss (−log p of the answer, normalised over classes)",
+    axis_label="loss",
+    accuracy_label="accuracy (the answer gets the highest probability among the classes)",
     help_text="classification: prompt, classes, answer_index; the loss is −log p of the correct "
               "class, normalised over the classes.",
     baseline_description="the loss of a uniform guess over the classes (mean of log(number of classes))",
@@ -246,6 +255,8 @@ SEQUENCE_PROB = Metric(
     required_columns=("prompt", "completion"),
     has_accuracy=False,
     value_label="loss (−log p of the completion)",
+    axis_label="loss",
+    accuracy_label=None,
     help_text="sequence_prob: prompt, completion; the loss is −log p of the completion.",
     baseline_description="none (a completion has no chance level)",
     baseline_label="",
@@ -259,7 +270,9 @@ LOGODDS = Metric(
     name="logodds",
     required_columns=("prompt", "other_prompt", "classes", "answer_index"),
     has_accuracy=True,
-    value_label="log-odds difference",
+    value_label="log-odds difference (the answer's log-odds after prompt minus after other_prompt)",
+    axis_label="log-odds difference",
+    accuracy_label="accuracy on other_prompt only (the answer gets the higher probability after other_prompt)",
     help_text="logodds: prompt, other_prompt, classes (two classes, each scored whole: the sum of its "
               "tokens' log-probabilities), answer_index; the value is the change in the answer's "
               "log-odds between the two prompts.",
@@ -275,7 +288,9 @@ ABSOLUTE_LOGODDS = Metric(
     name="absolute_logodds",
     required_columns=LOGODDS.required_columns,
     has_accuracy=True,
-    value_label="absolute log-odds difference",
+    value_label="absolute log-odds difference (|the answer's log-odds after prompt minus after other_prompt|)",
+    axis_label="absolute log-odds difference",
+    accuracy_label=LOGODDS.accuracy_label,
     help_text="absolute_logodds: the columns of logodds; the value is the size of that change.",
     baseline_description=_PAIR_BASELINE + " (|D| = 0)",
     baseline_label="no change",

@@ -114,10 +114,17 @@ def check_file_card(page, *, label: str, title: str, record_lines: list[int] | N
         expect(plot.locator(".scatterlayer .trace")).to_have_count(1)  # one line: the series "tiny"
         expect(plot.locator(".scatterlayer .point")).to_have_count(3)  # one point per model
         expect(plot.locator(".xtick text")).to_contain_text(["1M", "2M", "4M"])
-    expect(page.locator(f"#{loss_id} .errorbar")).to_have_count(3)
-    expect(page.locator(f"#{loss_id} .gtitle")).to_have_text(
-        f"{label}: loss (−log p of the answer, normalised over classes)")
-    expect(page.locator(f"#{accuracy_id} .gtitle")).to_have_text(f"{label}: accuracy")
+    for plot_id, title in ((loss_id, f"{label}: loss (−log p of the answer, normalised over classes)"),
+                           (accuracy_id, f"{label}: accuracy (the answer gets the highest probability among the classes)")):
+        expect(page.locator(f"#{plot_id} .errorbar")).to_have_count(3)  # 95% bars on both plots
+        lines = page.locator(f"#{plot_id} .gtitle tspan.line")
+        expect(lines).to_have_count(2)  # wrapped ...
+        assert " ".join(lines.all_text_contents()) == title
+        # ... so that the whole title lies within the figure
+        left, right, width = page.evaluate("""id => {const box = document.querySelector('#' + id + ' .gtitle').getBBox();
+            return [box.x, box.x + box.width, document.getElementById(id)._fullLayout.width]}""", plot_id)
+        assert 0 <= left < right <= width, (left, right, width)
+    assert page.evaluate("id => document.getElementById(id)._fullLayout.yaxis.range", accuracy_id) == [0, 1]
     # drawn with the page's shared template (plotly_white): a white plot area
     assert page.evaluate("id => document.getElementById(id)._fullLayout.plot_bgcolor", loss_id) == "white"
 

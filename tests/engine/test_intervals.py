@@ -7,7 +7,15 @@ import statistics
 
 import pytest
 
-from evaluation.engine.intervals import CONFIDENCE, INTERVAL_LABEL, Z95, mean_error, paired_difference
+from evaluation.engine.intervals import (
+    CONFIDENCE,
+    INTERVAL_LABEL,
+    Z95,
+    accuracy_error,
+    mean_error,
+    paired_difference,
+    wilson_interval,
+)
 
 
 def test_the_convention_is_95_percent():
@@ -32,3 +40,13 @@ def test_paired_difference_needs_the_same_examples_and_two_for_an_interval():
         paired_difference([1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="not 0 and 0"):
         paired_difference([], [])
+
+
+def test_wilson_interval_stays_within_0_and_1_and_does_not_collapse_at_the_ends():
+    assert wilson_interval(0, 20) == pytest.approx((0.0, 0.16112515805281938), abs=1e-15)
+    assert wilson_interval(20, 20) == pytest.approx((0.8388748419471803, 1.0), abs=1e-14)
+    assert wilson_interval(150, 300) == pytest.approx((0.4437795161339168, 0.5562204838660831), abs=1e-14)
+    assert wilson_interval(149.99999999, 300) == wilson_interval(150, 300)  # a pooled accuracy x n is a count
+    assert all(math.isnan(x) for x in wilson_interval(0, 0))
+    assert accuracy_error(0.5, 300) == pytest.approx((0.05622048386608319, 0.05622048386608314), abs=1e-14)
+    assert accuracy_error(None, 300) == accuracy_error(0.5, 0) == (0.0, 0.0)

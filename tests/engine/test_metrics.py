@@ -49,15 +49,24 @@ def test_metric_is_frozen():
 
 
 def test_columns_accuracy_labels_and_baselines():
-    table = {m.name: (m.required_columns, m.has_accuracy, m.value_label) for m in ALL_METRICS}
+    table = {m.name: (m.required_columns, m.has_accuracy, m.value_label, m.axis_label) for m in ALL_METRICS}
     assert table == {
         "classification": (("prompt", "classes", "answer_index"), True,
-                           "loss (−log p of the answer, normalised over classes)"),
-        "sequence_prob": (("prompt", "completion"), False, "loss (−log p of the completion)"),
-        "logodds": (("prompt", "other_prompt", "classes", "answer_index"), True, "log-odds difference"),
+                           "loss (−log p of the answer, normalised over classes)", "loss"),
+        "sequence_prob": (("prompt", "completion"), False, "loss (−log p of the completion)", "loss"),
+        "logodds": (("prompt", "other_prompt", "classes", "answer_index"), True,
+                    "log-odds difference (the answer's log-odds after prompt minus after other_prompt)",
+                    "log-odds difference"),
         "absolute_logodds": (("prompt", "other_prompt", "classes", "answer_index"), True,
-                             "absolute log-odds difference"),
+                             "absolute log-odds difference (|the answer's log-odds after prompt minus after "
+                             "other_prompt|)", "absolute log-odds difference"),
     }
+    # what the accuracy measures: for the log-odds metrics, the answer's choice after other_prompt only
+    assert [m.accuracy_label for m in ALL_METRICS] == [
+        "accuracy (the answer gets the highest probability among the classes)", None,
+        "accuracy on other_prompt only (the answer gets the higher probability after other_prompt)",
+        "accuracy on other_prompt only (the answer gets the higher probability after other_prompt)"]
+    assert [m.has_accuracy for m in ALL_METRICS] == [m.accuracy_label is not None for m in ALL_METRICS]
     agg = Aggregate(n=2, mean=1.0, sem=0.1, accuracy=0.5, class_mass=0.9, baseline_loss=math.log(3),
                     baseline_accuracy=1 / 3)
     assert [m.baseline(agg) for m in ALL_METRICS] == [math.log(3), None, 0.0, 0.0]
@@ -93,6 +102,7 @@ def test_worse_direction():
     assert logodds.worse_direction([1.0, -1.0]) == 1  # 0 counts as +1
     assert logodds.worse_direction([math.nan, -1.0]) == -1  # non-finite means are left out
     assert get_metric("absolute_logodds").worse_direction([-3.0]) == 1
+    assert (logodds.worse_words([-0.5, 0.2]), logodds.worse_words([0.5])) == ("lower is worse", "higher is worse")
     assert get_metric("classification").worse_direction([-3.0]) == 1
 
 

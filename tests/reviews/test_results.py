@@ -14,6 +14,7 @@ import zipfile
 
 import pytest
 
+from evaluation.engine.plots import figure_title
 from reviews.suggestions import RULE
 from tests.reviews.conftest import each, submit
 
@@ -84,8 +85,10 @@ def test_the_assigned_reviewer_reads_every_series_anonymously_with_suggestions(e
     assert not any("monotonic" in line or "Spearman" in line for line in held_out)
     figures = [json.loads(m) for m in re.findall(r'<script type="application/json">(.*?)</script>', page, flags=re.S)]
     assert [f["layout"]["title"]["text"] for f in figures] == [
-        f"{name}: {label}" for name in ("whole task", "task-PART1.csv", "task-PART2.csv", "task-CONTROL1.csv")
-        for label in ("loss (−log p of the answer, normalised over classes)", "accuracy")]
+        figure_title(f"{name}: {label}")["text"]
+        for name in ("whole task", "task-PART1.csv", "task-PART2.csv", "task-CONTROL1.csv")
+        for label in ("loss (−log p of the answer, normalised over classes)",
+                      "accuracy (the answer gets the highest probability among the classes)")]
     assert [trace["name"] for trace in figures[0]["data"]] == ["tiny", "held-out (private)"]
     assert "syllogism-test" not in page + json.dumps(detail)  # the task name is hidden from reviewers here
 
