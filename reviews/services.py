@@ -7,7 +7,6 @@ API shows: `status` is the HTTP status an API answers with, `field` the form fie
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -21,7 +20,7 @@ from portal.refusals import Refused
 from portal.roles import ORGANIZER, REVIEWER, role_of
 from portal.selectors import feedback_released
 
-from . import notifications, prizes, selectors
+from . import conflicts, notifications, prizes, selectors
 from .models import (
     Assignment,
     AuditEntry,
@@ -33,8 +32,6 @@ from .models import (
     ReviewRevision,
     ReviewRound,
 )
-
-DOMAIN_RE = re.compile(r"^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 class ReviewsRefused(Refused):
@@ -85,14 +82,10 @@ def add_reviewer(*, contest: Contest, user, by) -> ContestReviewer:
 
 
 def _normal_domain(domain: str) -> str:
-    domain = domain.strip().lower().lstrip("@")
-    if not DOMAIN_RE.match(domain):
-        raise ReviewsRefused(f"'{domain}' is not an email domain; write it as in an address after the @, "
-                             "for example example.edu.", field="domain")
-    if domain in selectors.PUBLIC_MAIL_DOMAINS:
-        raise ReviewsRefused(f"{domain} is a public mail domain: a conflict with it would exclude everyone who uses "
-                             "it. Declare a conflict with the submissions themselves instead.", field="domain")
-    return domain
+    try:
+        return conflicts.declarable_domain(domain)
+    except ValueError as exc:
+        raise ReviewsRefused(str(exc), field="domain") from None
 
 
 def declare_conflict(*, reviewer, by, submission: Submission | None = None, domain: str = "",

@@ -1,4 +1,5 @@
-"""The review side's plain-Python modules: redaction, the rebuilt zip, automatic assignment (no Django)."""
+"""The review side's plain-Python modules: conflicts, redaction, the rebuilt zip, automatic assignment (no Django,
+no database)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from reviews.assigning import plan_assignments
+from reviews.conflicts import Declared, conflict_reason, declarable_domain, domain_of, within
 from reviews.redaction import Redactor
 from reviews.taskzip import DamagedZip, anonymised_members, anonymous_name, read_csvs, write_zip
 from tests.datasets import make_zip
@@ -20,12 +22,69 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_rule_modules_import_no_django():
-    code = ("import sys, reviews.prizes, reviews.redaction, reviews.taskzip, reviews.assigning, reviews.suggestions\n"
+    code = ("import sys, reviews.prizes, reviews.conflicts, reviews.redaction, reviews.taskzip, reviews.assigning, "
+            "reviews.suggestions\n"
             "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
+
+
+# --- conflicts of interest ------------------------------------------------------------------------------
+
+AUTHORS = ("ada@engines.org", "bob@cs.mills.edu", "carl@gmail.com")
+
+
+def reason(email: str, *declared: Declared, submission_id: int = 7) -> str | None:
+    return conflict_reason(username="rev_z", email=email, submission_id=submission_id, author_emails=AUTHORS,
+                           declared=list(declared))
+
+
+@pytest.mark.parametrize(("email", "expected"), [
+    ("z@elsewhere.org", None),
+    ("", None),  # no address, no automatic conflict
+    ("ada@engines.org", "rev_z's email ada@engines.org is an author's."),
+    (" ADA@Engines.org ", "rev_z's email ada@engines.org is an author's."),  # compared in lower case
+    ("z@engines.org", "rev_z's email domain engines.org matches an author's (ada@engines.org)."),
+    ("z@lab.engines.org", "rev_z's email domain lab.engines.org matches an author's (ada@engines.org)."),  # under it
+    ("z@mills.edu", "rev_z's email domain mills.edu matches an author's (bob@cs.mills.edu)."),  # above it
+    ("z@othermills.edu", None),  # a longer name is not a subdomain
+    ("z@gmail.com", None),  # a public mail domain is no conflict...
+    ("carl@gmail.com", "rev_z's email carl@gmail.com is an author's."),  # ...but the same address is
+])
+def test_automatic_conflicts_by_address_and_domain(email, expected):
+    assert reason(email) == expected
+
+
+def test_declared_conflicts_come_first_and_a_domain_covers_its_subdomains():
+    assert reason("ada@engines.org", Declared(submission_id=7)) == "rev_z declared a conflict with this submission."
+    assert reason("z@elsewhere.org", Declared(submission_id=8)) is None  # another submission
+    assert reason("z@elsewhere.org", Declared(domain="Mills.EDU")) == (
+        "rev_z declared a conflict with the domain Mills.EDU (bob@cs.mills.edu).")
+    assert reason("z@elsewhere.org", Declared(domain="cs.mills.edu")) == (
+        "rev_z declared a conflict with the domain cs.mills.edu (bob@cs.mills.edu).")
+    assert reason("z@elsewhere.org", Declared(domain="math.mills.edu")) is None
+    assert reason("ada@engines.org", Declared(domain="mills.edu")) == (  # a declared domain before the address
+        "rev_z declared a conflict with the domain mills.edu (bob@cs.mills.edu).")
+
+
+def test_domains_of_addresses():
+    assert [domain_of(e) for e in ("ada@Engines.ORG ", "a@b@lab.org", "no-address")] == ["engines.org", "lab.org", ""]
+    assert [within(d, p) for d, p in [("cs.mills.edu", "mills.edu"), ("mills.edu", "mills.edu"),
+                                      ("othermills.edu", "mills.edu"), ("", ""), ("mills.edu", "")]] == [
+        True, True, False, False, False]
+
+
+def test_only_an_institutions_domain_can_be_declared():
+    assert declarable_domain(" @Example.EDU ") == "example.edu"
+    with pytest.raises(ValueError, match=r"^gmail\.com is a public mail domain: a conflict with it would exclude "
+                                         r"everyone who uses it\. Declare a conflict with the submissions themselves "
+                                         r"instead\.$"):
+        declarable_domain("GMAIL.com")
+    with pytest.raises(ValueError, match=r"^'not a domain' is not an email domain; write it as in an address after "
+                                         r"the @, for example example\.edu\.$"):
+        declarable_domain("Not a domain")
 
 
 # --- redaction ---------------------------------------------------------------------------------------
