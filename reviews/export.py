@@ -20,7 +20,7 @@ from evaluation.api import ResultsSerializer
 from evaluation.engine.taskfile import read_task_csv
 from portal.models import Contest, Submission, SubmissionVersion
 
-from . import selectors, taskzip
+from . import prizes, selectors, taskzip
 from .api import results_payload
 from .models import Award
 
@@ -53,7 +53,7 @@ def _jsonl(version: SubmissionVersion, files: list[tuple[dict, bytes]], round_nu
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 
-def _award(prize: selectors.Prize | None) -> dict | None:
+def _award(prize: prizes.Prize | None) -> dict | None:
     """The task's prize over the contest: its highest tier, what is paid in all, the round it was won in,
     the earlier award it upgrades, and the non-profit named for the latest payment."""
     if prize is None:
@@ -64,7 +64,7 @@ def _award(prize: selectors.Prize | None) -> dict | None:
             "nonprofit": prize.award.nonprofit or None}
 
 
-def _metadata(submission: Submission, tier: str, prize: selectors.Prize | None) -> dict:
+def _metadata(submission: Submission, tier: str, prize: prizes.Prize | None) -> dict:
     version = submission.current_version
     return {
         "task_name": version.task_name,
@@ -89,7 +89,7 @@ def _results(submission: Submission) -> bytes:
     return json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-def _task_members(submission: Submission, tier: str, prize: selectors.Prize | None) -> list[tuple[str, bytes]]:
+def _task_members(submission: Submission, tier: str, prize: prizes.Prize | None) -> list[tuple[str, bytes]]:
     version = submission.current_version
     try:
         with version.zip_file.open("rb") as stored:

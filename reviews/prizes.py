@@ -1,4 +1,5 @@
-"""The contest's prize rules as plain functions (no Django): combine reviews, tier eligibility, allocation.
+"""The contest's prize rules as plain Python (no Django): combine reviews, tier eligibility, allocation,
+and the prizes over the rounds (what the caps count, what is paid).
 
 Levels, lowest first: `no_prize`, `accepted`, `grand`. Tiers, highest first: `grand`, `second`,
 `third`; `none` is not a tier. Every tier other than `none` makes an Accepted Task.
@@ -6,12 +7,23 @@ Levels, lowest first: `no_prize`, `accepted`, `grand`. Tiers, highest first: `gr
     levels = combine([{"strength": "grand", ...}, {"strength": "accepted", ...}])
     eligible_tier(levels)                      # "grand" | "second" | "third" | "none"
     allocate(candidates, caps={"grand": 1, "second": 5, "third": 10})   # {key: tier} of the awarded
+
+A prize is paid once per task over the contest. The caps count each submission once, at its highest
+tier over the rounds (AwardTally); a task kept at the tier it won earlier gets no award of a later round,
+and one upgraded gets the higher tier's amount less what the earlier rounds paid (AwardTally.payable):
+
+    tally = AwardTally(earlier={7: "second"}, current={})
+    tally.with_award(7, "grand").counts()      # {"grand": 1, "second": 0, "third": 0}
+    tally.payable(7, "grand", amount=100_000, paid_before=20_000)   # (80_000, "second")
+    prize_of(awards).total                     # what a task's awards pay in all
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import Protocol
 
 NO_PRIZE, ACCEPTED, GRAND = "no_prize", "accepted", "grand"
 LEVELS = (NO_PRIZE, ACCEPTED, GRAND)
@@ -130,3 +142,103 @@ def borda_scores(rankings: Iterable[Sequence[Hashable]]) -> dict[Hashable, Fract
             if k >= 2:
                 points[key].append(Fraction(k - 1 - position, k - 1))
     return {key: (sum(got, Fraction(0)) / len(got) if got else UNRANKED) for key, got in points.items()}
+
+
+# --- prizes over the rounds ---------------------------------------------------------------------------
+
+
+def higher_tier(tier: str | None, other: str | None) -> str | None:
+    """The higher of two tiers, either of which may be None (no prize)."""
+    if tier is None or other is None:
+        return other if tier is None else tier
+    return tier if TIER_RANK[tier] >= TIER_RANK[other] else other
+
+
+@dataclass
+class AwardTally:
+    """The prizes a round's caps count: each submission once, at its highest tier over the awards of the
+    contest's earlier rounds (announced or not) and of this round. The first round has no earlier ones."""
+
+    earlier: dict[Hashable, str]  # submission -> its highest tier in the earlier rounds
+    current: dict[Hashable, str]  # submission -> the tier of its award of this round
+
+    def highest(self) -> dict[Hashable, str]:
+        return {key: higher_tier(self.earlier.get(key), self.current.get(key))
+                for key in self.earlier.keys() | self.current.keys()}
+
+    def counts(self) -> dict[str, int]:
+        tiers = list(self.highest().values())
+        return {tier: tiers.count(tier) for tier in TIERS}
+
+    def from_earlier(self, tier: str) -> int:
+        """How many submissions hold `tier` from an earlier round (and nothing higher since)."""
+        return sum(1 for key, held in self.highest().items() if held == tier and self.earlier.get(key) == tier)
+
+    def with_award(self, key: Hashable, tier: str) -> AwardTally:
+        """The tally if the submission's award of this round were `tier`: `none`, or the tier it won in an
+        earlier round (kept), make no award of this round."""
+        current = {k: held for k, held in self.current.items() if k != key}
+        if tier not in (NONE, self.earlier.get(key)):
+            current[key] = tier
+        return AwardTally(earlier=self.earlier, current=current)
+
+    def over_cap(self, caps: Mapping[str, int]) -> str | None:
+        """The highest tier held by more submissions than its cap, or None."""
+        counts = self.counts()
+        return next((tier for tier in TIERS if counts[tier] > caps[tier]), None)
+
+    def payable(self, key: Hashable, tier: str, *, amount: int, paid_before: int) -> tuple[int, str] | None:
+        """The award of this round that giving the submission `tier` (whose amount is `amount`) makes, as
+        (what it pays in this round, the tier it upgrades or ""); None when the submission keeps the tier it
+        won in an earlier round (nothing more is paid or announced). An upgrade pays `amount` less what the
+        earlier rounds paid (`paid_before`), never less than 0."""
+        earlier = self.earlier.get(key)
+        if tier == earlier:
+            return None
+        return max(0, amount - paid_before), earlier or ""
+
+
+class _Numbered(Protocol):
+    number: int
+
+
+class Awarded(Protocol):
+    """What the prize arithmetic reads of an award (reviews.models.Award is one)."""
+
+    tier: str
+    amount: int  # what it paid in its round
+    round: _Numbered
+
+
+@dataclass
+class Prize:
+    """A submission's prize over the contest: its highest tier, paid once over the rounds."""
+
+    award: Awarded  # the award of the highest tier (the latest): its tier, round and what it paid then
+    earlier: list[Awarded]  # the lower awards of earlier rounds that it upgrades, earliest first
+
+    @property
+    def tier(self) -> str:
+        return self.award.tier
+
+    @property
+    def paid_earlier(self) -> int:
+        """What the lower awards it upgrades paid."""
+        return sum(a.amount for a in self.earlier)
+
+    @property
+    def total(self) -> int:
+        """What is paid in all: the highest tier's amount."""
+        return self.paid_earlier + self.award.amount
+
+    @property
+    def upgraded_from(self) -> Awarded | None:
+        return self.earlier[-1] if self.earlier else None
+
+
+def prize_of(awards: Sequence[Awarded]) -> Prize | None:
+    """The prize that a submission's awards (one a round, earliest first) make, or None."""
+    if not awards:
+        return None
+    best = max(awards, key=lambda a: (TIER_RANK[a.tier], a.round.number))
+    return Prize(award=best, earlier=[a for a in awards if a.round.number < best.round.number])

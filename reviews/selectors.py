@@ -4,7 +4,7 @@ One rule per kind of object, asked by every page, API endpoint, email and downlo
 - an assignment: `assignments_visible_to` (its reviewer, while no conflict stands; organizers);
 - a reviewer's identity: `reviewer_label` (organizers see usernames; everyone else "Reviewer N");
 - a review: `shown_reviews` (what of which review a user sees);
-- an award: `awards_visible_to` (and `prize_of` them: a submission's prize over the rounds, shown once);
+- an award: `awards_visible_to` (and prizes.prize_of them: a submission's prize over the rounds, shown once);
 - a conflict between a reviewer and a submission: `conflict_reason`;
 - what a reviewer may read of a submission: `anonymous_submission` and `anonymised_zip`, both
   through `redactor_for` (authors' names, emails, affiliations and the owner's username removed);
@@ -522,19 +522,13 @@ def rank_scores(contest: Contest, *, tiers: Mapping[int, str] | None = None) -> 
 # --- awards ---------------------------------------------------------------------------------------
 
 
-def _higher(tier: str | None, other: str | None) -> str | None:
-    if tier is None or other is None:
-        return other if tier is None else tier
-    return tier if prizes.TIER_RANK[tier] >= prizes.TIER_RANK[other] else other
-
-
 def previous_tiers(round: Round) -> dict[int, str]:
     """Submission id -> the highest tier it won in an announced earlier round of the contest."""
     earlier = Award.objects.filter(round__contest_id=round.contest_id, round__number__lt=round.number,
                                    round__review_round__awards_announced_at__isnull=False)
     tiers: dict[int, str] = {}
     for submission_id, tier in earlier.values_list("submission_id", "tier"):
-        tiers[submission_id] = _higher(tiers.get(submission_id), tier)
+        tiers[submission_id] = prizes.higher_tier(tiers.get(submission_id), tier)
     return tiers
 
 
@@ -547,40 +541,7 @@ def paid_before(round: Round) -> dict[int, int]:
     return paid
 
 
-@dataclass
-class AwardTally:
-    """The prizes a round's caps count: each submission once, at its highest tier over the awards of the
-    contest's earlier rounds (announced or not) and of this round. The first round has no earlier ones."""
-
-    earlier: dict[int, str]  # submission id -> its highest tier in the earlier rounds
-    current: dict[int, str]  # submission id -> the tier of its award of this round
-
-    def highest(self) -> dict[int, str]:
-        return {pk: _higher(self.earlier.get(pk), self.current.get(pk)) for pk in self.earlier.keys() | self.current.keys()}
-
-    def counts(self) -> dict[str, int]:
-        tiers = list(self.highest().values())
-        return {tier: tiers.count(tier) for tier in prizes.TIERS}
-
-    def from_earlier(self, tier: str) -> int:
-        """How many submissions hold `tier` from an earlier round (and nothing higher since)."""
-        return sum(1 for pk, held in self.highest().items() if held == tier and self.earlier.get(pk) == tier)
-
-    def with_award(self, submission_id: int, tier: str) -> AwardTally:
-        """The tally if the submission's award of this round were `tier`: `none`, or the tier it won in an
-        earlier round (kept), make no award of this round."""
-        current = {pk: held for pk, held in self.current.items() if pk != submission_id}
-        if tier not in (prizes.NONE, self.earlier.get(submission_id)):
-            current[submission_id] = tier
-        return AwardTally(earlier=self.earlier, current=current)
-
-    def over_cap(self, caps: dict[str, int]) -> str | None:
-        """The highest tier held by more submissions than its cap, or None."""
-        counts = self.counts()
-        return next((tier for tier in prizes.TIERS if counts[tier] > caps[tier]), None)
-
-
-def award_tally(round: Round) -> AwardTally:
+def award_tally(round: Round) -> prizes.AwardTally:
     earlier: dict[int, str] = {}
     current: dict[int, str] = {}
     awards = Award.objects.filter(round__contest_id=round.contest_id, round__number__lte=round.number)
@@ -588,8 +549,8 @@ def award_tally(round: Round) -> AwardTally:
         if round_id == round.pk:
             current[submission_id] = tier
         else:
-            earlier[submission_id] = _higher(earlier.get(submission_id), tier)
-    return AwardTally(earlier=earlier, current=current)
+            earlier[submission_id] = prizes.higher_tier(earlier.get(submission_id), tier)
+    return prizes.AwardTally(earlier=earlier, current=current)
 
 
 @dataclass
@@ -620,7 +581,7 @@ class Proposal:
     round: Round
     caps: dict[str, int]
     rows: list[CandidateRow]
-    tally: AwardTally
+    tally: prizes.AwardTally
     allocation: dict[int, str] = field(default_factory=dict)
     error: str | None = None
     announced: bool = False
@@ -679,47 +640,13 @@ def awards_visible_to(*, user, submission: Submission) -> list[Award]:
     return []
 
 
-@dataclass
-class Prize:
-    """A submission's prize over the contest: its highest tier, paid once over the rounds."""
-
-    award: Award  # the award of the highest tier (the latest): its tier, round and what it paid then
-    earlier: list[Award]  # the lower awards of earlier rounds that it upgrades, earliest first
-
-    @property
-    def tier(self) -> str:
-        return self.award.tier
-
-    @property
-    def paid_earlier(self) -> int:
-        """What the lower awards it upgrades paid."""
-        return sum(a.amount for a in self.earlier)
-
-    @property
-    def total(self) -> int:
-        """What is paid in all: the highest tier's amount."""
-        return self.paid_earlier + self.award.amount
-
-    @property
-    def upgraded_from(self) -> Award | None:
-        return self.earlier[-1] if self.earlier else None
-
-
-def prize_of(awards: list[Award]) -> Prize | None:
-    """The prize that a submission's awards (one a round, as awards_visible_to gives them) make, or None."""
-    if not awards:
-        return None
-    best = max(awards, key=lambda a: (prizes.TIER_RANK[a.tier], a.round.number))
-    return Prize(award=best, earlier=[a for a in awards if a.round.number < best.round.number])
-
-
-def announced_prize(submission: Submission) -> Prize | None:
+def announced_prize(submission: Submission) -> prizes.Prize | None:
     """The submission's prize over the rounds whose awards were announced."""
-    return prize_of(list(Award.objects.filter(submission=submission, round__review_round__awards_announced_at__isnull=False)
+    return prizes.prize_of(list(Award.objects.filter(submission=submission, round__review_round__awards_announced_at__isnull=False)
                          .select_related("round").order_by("round__number")))
 
 
-def accepted_submissions(contest: Contest) -> list[tuple[Submission, str, Prize | None]]:
+def accepted_submissions(contest: Contest) -> list[tuple[Submission, str, prizes.Prize | None]]:
     """The Accepted Tasks: eligible for a tier by their reviews, or awarded. (submission, tier, announced prize)."""
     out = []
     submissions = (Submission.objects.filter(contest=contest, current_version__isnull=False)

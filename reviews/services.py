@@ -354,17 +354,14 @@ def _upgrade_note(upgraded_from: str, amount: int) -> str:
     return f" (upgraded from {upgraded_from}: ${amount:,} more)" if upgraded_from else ""
 
 
-def _payable(*, round: Round, row, tier: str, tally: selectors.AwardTally) -> tuple[int, str] | None:
-    """The award of the round that giving `row` `tier` makes, as (amount paid in the round, the tier it
-    upgrades or ""), or None: an earlier winner kept at its tier is neither paid nor announced again. An
-    upgrade pays the difference between the tier's amount and what the earlier rounds paid."""
-    earlier = tally.earlier.get(row.submission.pk)
-    if tier == earlier:
-        return None
-    return max(0, selectors.amount_for(round.contest, tier) - row.paid_before), earlier or ""
+def _payable(*, round: Round, row, tier: str, tally: prizes.AwardTally) -> tuple[int, str] | None:
+    """The award of the round that giving `row` `tier` makes (prizes.AwardTally.payable, at the tier's
+    amount in the contest's settings)."""
+    return tally.payable(row.submission.pk, tier, amount=selectors.amount_for(round.contest, tier),
+                         paid_before=row.paid_before)
 
 
-def _cap_refusal(*, proposal: selectors.Proposal, tally: selectors.AwardTally, tier: str) -> ReviewsRefused:
+def _cap_refusal(*, proposal: selectors.Proposal, tally: prizes.AwardTally, tier: str) -> ReviewsRefused:
     cap = proposal.caps[tier]
     if proposal.first_round:
         return ReviewsRefused(f"The {tier} prizes of {proposal.round} are full (cap {cap}); lower another award "
@@ -392,8 +389,8 @@ def confirm_awards(*, round: Round, by) -> list[Award]:
                 kept.append(row)
             else:
                 payable.append((row, *terms))
-    after = selectors.AwardTally(earlier=proposal.tally.earlier,
-                                 current={row.submission.pk: row.proposed for row, _, _ in payable})
+    after = prizes.AwardTally(earlier=proposal.tally.earlier,
+                              current={row.submission.pk: row.proposed for row, _, _ in payable})
     if (over := after.over_cap(proposal.caps)) is not None:
         raise _cap_refusal(proposal=proposal, tally=after, tier=over)
     with transaction.atomic():

@@ -384,7 +384,7 @@ def feedback_panel(request, submission: Submission) -> str | None:
             "awards": selectors.awards_visible_to(user=request.user, submission=submission)}, request=request)
     if role != CONTESTANT or not portal_selectors.feedback_released(round=submission.round):
         return None
-    prize = selectors.prize_of(selectors.awards_visible_to(user=request.user, submission=submission))
+    prize = prizes.prize_of(selectors.awards_visible_to(user=request.user, submission=submission))
     return render_to_string("reviews/_feedback_panel.html", {
         "submission": submission, "criteria": selectors.rubric(),
         "reviews": selectors.shown_reviews(viewer=request.user, submission=submission),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from fractions import Fraction
 
 import pytest
@@ -10,10 +11,13 @@ import pytest
 from reviews.prizes import (
     LEVELS,
     UNRANKED,
+    AwardTally,
     allocate,
     borda_scores,
     combine,
     eligible_tier,
+    higher_tier,
+    prize_of,
     tie_break_key,
 )
 
@@ -215,3 +219,63 @@ def test_borda_scores_tie_exactly_and_a_single_submission_ranking_says_nothing()
 def test_borda_refuses_a_ranking_with_a_repeat():
     with pytest.raises(ValueError, match="same submission twice"):
         borda_scores([["a", "b", "a"]])
+
+
+# --- prizes over the rounds: the caps' tally, what is paid -------------------------------------------
+
+
+def test_the_higher_tier_of_two_either_of_which_may_be_none():
+    assert [higher_tier(a, b) for a, b in [(None, None), (None, "third"), ("second", None), ("third", "grand"),
+                                           ("grand", "second"), ("second", "second")]] == [
+        None, "third", "second", "grand", "grand", "second"]
+
+
+def tally() -> AwardTally:
+    """1 won second in an earlier round; 2 won third earlier and second now; 3 wins third now."""
+    return AwardTally(earlier={1: "second", 2: "third"}, current={2: "second", 3: "third"})
+
+
+def test_the_caps_count_each_submission_once_at_its_highest_tier():
+    assert tally().highest() == {1: "second", 2: "second", 3: "third"}
+    assert tally().counts() == {"grand": 0, "second": 2, "third": 1}
+    assert (tally().from_earlier("second"), tally().from_earlier("third")) == (1, 0)  # 2 was upgraded since
+    assert tally().over_cap({"grand": 0, "second": 2, "third": 1}) is None
+    assert tally().over_cap({"grand": 0, "second": 1, "third": 0}) == "second"  # the highest tier over its cap
+    assert tally().over_cap({"grand": 0, "second": 2, "third": 0}) == "third"
+
+
+def test_an_award_kept_or_taken_away_makes_no_award_of_the_round():
+    assert tally().with_award(1, "second").current == {2: "second", 3: "third"}  # kept: nothing new
+    assert tally().with_award(1, "grand").counts() == {"grand": 1, "second": 1, "third": 1}
+    assert tally().with_award(2, "none").highest() == {1: "second", 2: "third", 3: "third"}  # back to its earlier tier
+    assert tally().with_award(3, "none").counts() == {"grand": 0, "second": 2, "third": 0}
+    assert tally().with_award(4, "grand").counts() == {"grand": 1, "second": 2, "third": 1}
+
+
+def test_a_prize_is_paid_once_and_an_upgrade_pays_the_difference():
+    assert tally().payable(1, "second", amount=20_000, paid_before=20_000) is None  # kept at its tier
+    assert tally().payable(1, "grand", amount=100_000, paid_before=20_000) == (80_000, "second")
+    assert tally().payable(3, "second", amount=20_000, paid_before=0) == (20_000, "")  # no earlier prize
+    assert tally().payable(1, "grand", amount=10_000, paid_before=20_000) == (0, "second")  # never below 0
+
+
+@dataclass
+class Round:
+    number: int
+
+
+@dataclass
+class Award:
+    tier: str
+    amount: int
+    round: Round
+
+
+def test_a_submissions_prize_is_its_highest_award_and_what_all_of_them_paid():
+    third, second = Award("third", 5_000, Round(1)), Award("second", 15_000, Round(2))
+    prize = prize_of([third, second])
+    assert (prize.tier, prize.award, prize.upgraded_from, prize.paid_earlier, prize.total) == (
+        "second", second, third, 5_000, 20_000)
+    alone = prize_of([Award("grand", 100_000, Round(2))])
+    assert (alone.tier, alone.upgraded_from, alone.paid_earlier, alone.total) == ("grand", None, 0, 100_000)
+    assert prize_of([]) is None

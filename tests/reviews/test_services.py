@@ -482,9 +482,9 @@ def test_a_round_one_winner_kept_in_round_two_is_neither_paid_nor_announced_agai
     assert ("Your task syllogism-test is upgraded from a second prize to a grand prize in Round 2 of Inverse Scaling "
             "Prize.\nThe earlier rounds paid $20,000; $80,000 more is paid now, so the task receives $100,000 in "
             "all.\n") in mail.body
-    prize = selectors.prize_of(selectors.awards_visible_to(user=s.alice, submission=s.a))
+    prize = prizes.prize_of(selectors.awards_visible_to(user=s.alice, submission=s.a))
     assert (prize.tier, prize.total, prize.award.round.number, prize.upgraded_from.tier) == ("grand", 100_000, 2, "second")
-    prize = selectors.prize_of(selectors.awards_visible_to(user=s.bob, submission=s.b))
+    prize = prizes.prize_of(selectors.awards_visible_to(user=s.bob, submission=s.b))
     assert (prize.tier, prize.total, prize.award.round.number, prize.upgraded_from) == ("third", 5_000, 1, None)
 
 
