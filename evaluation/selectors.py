@@ -2,7 +2,8 @@
 
 One rule decides which series' results a user sees for a submission (`visible_series`); every page,
 JSON response and download asks it. The review side, which decides on its own who may read a
-submission, reads results through `results_of` with the series it may show.
+submission, reads results through `results_of` with the series it may show. How files pool into the
+whole task and what the verdict says are plain rules in verdicts.py.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from portal.models import Submission, SubmissionVersion
 from portal.roles import CONTESTANT, ORGANIZER, role_of
 from portal.selectors import feedback_released
 
+from . import verdicts
 from .models import EligibilityOverride, FewShotRequest, LanguageModel, ModelSeries, Result, Run
 
 log = logging.getLogger(__name__)
@@ -107,25 +109,12 @@ class FileResults:
 
 
 @dataclass
-class Verdict:
-    """The rubric's hints: how many series scale inversely (generality), which strictly (strength),
-    and the rules' evaluation eligibility (no standard scaling on the public series)."""
-
-    inverse: list[str]
-    strictly_inverse: list[str]
-    series_with_trend: int
-    eligible: bool | None  # None while no public series has a trend yet
-    eligibility_reason: str
-    override: EligibilityOverride | None = None
-
-
-@dataclass
 class SubmissionResults:
     version: SubmissionVersion
     metric: str
     files: list[FileResults]
     task: FileResults | None
-    verdict: Verdict
+    verdict: verdicts.Verdict
 
 
 def _version_files(version: SubmissionVersion, runs: Sequence[Run]) -> list[dict]:
@@ -229,36 +218,17 @@ def _pooled_points(shas: Sequence[str], runs: Sequence[Run], results: dict) -> l
 
 
 def _pool(parts: Sequence[Result]) -> Result:
-    """A Result-shaped summary of several files' examples together (means weighted by rows)."""
-    n = sum(r.n for r in parts)
-
-    def weighted(attr):
-        values = [getattr(r, attr) for r in parts]
-        return None if any(v is None for v in values) else sum(v * r.n for v, r in zip(values, parts)) / n
-
-    sem = math.sqrt(sum((r.sem or 0.0) ** 2 * r.n ** 2 for r in parts)) / n if n else None
-    return Result(model_identity=parts[0].model_identity, file_sha256="", metric=parts[0].metric, n=n,
-                  mean=weighted("mean"), sem=sem, accuracy=weighted("accuracy"), class_mass=weighted("class_mass"),
-                  baseline=weighted("baseline"), baseline_accuracy=weighted("baseline_accuracy"))
+    """A Result-shaped summary of several files' examples together (verdicts.pooled: means weighted by rows)."""
+    return Result(model_identity=parts[0].model_identity, file_sha256="", metric=parts[0].metric,
+                  **dataclasses.asdict(verdicts.pooled(parts)))
 
 
-def _verdict(task: FileResults | None, override: EligibilityOverride | None) -> Verdict:
+def _verdict(task: FileResults | None, override: EligibilityOverride | None) -> verdicts.Verdict:
+    """The verdict (verdicts.verdict) over the whole task's series that have a trend."""
     rows = task.series if task else []
-    with_trend = [s for s in rows if s.trend]
-    inverse = [s.series.name for s in with_trend if s.trend.label == "inverse"]
-    strictly = [s.series.name for s in with_trend if s.trend.label == "inverse" and s.trend.monotonic]
-    public = [s for s in with_trend if not s.series.is_private]
-    standard = [s.series.name for s in public if s.trend.label == "standard"]
-    if override is not None:
-        eligible, reason = override.eligible, f"Decided by the organizers: {override.reason}"
-    elif not public:
-        eligible, reason = None, "Not known yet: no public series has results on two or more models."
-    elif standard:
-        eligible, reason = False, f"Standard scaling on {', '.join(standard)}: the rules require that the plot does not show a standard scaling law."
-    else:
-        eligible, reason = True, "No public series shows standard scaling."
-    return Verdict(inverse=inverse, strictly_inverse=strictly, series_with_trend=len(with_trend),
-                   eligible=eligible, eligibility_reason=reason, override=override)
+    return verdicts.verdict(trends=[verdicts.SeriesTrend(s.series.name, private=s.series.is_private,
+                                                          label=s.trend.label, monotonic=s.trend.monotonic)
+                                    for s in rows if s.trend], override=override)
 
 
 def results_of(*, version: SubmissionVersion, series: Sequence[ModelSeries]) -> SubmissionResults:
