@@ -1,7 +1,7 @@
 """The review side's records: rubric, settings, reviewers, conflicts, assignments, reviews, awards, audit.
 
-Rules (who may do what, when; who sees what) live in services.py and selectors.py; the prize rules
-in prizes.py.
+Rules (who may do what, when; who sees what) live in services.py and the selectors package; the rules
+that need no database in plain modules (prizes.py, conflicts.py, assigning.py, redaction.py, suggestions.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Who sees what on the review side (reviews/selectors.py): one rule per kind of object, exactly."""
+"""Who sees what on the review side (the reviews.selectors package): one rule per kind of object, exactly."""
 
 from __future__ import annotations
 

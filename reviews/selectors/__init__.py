@@ -1,0 +1,109 @@
+"""What each user may read of the review side, and the reads the rules need.
+
+One rule per kind of object, asked by every page, API endpoint, email and download:
+- an assignment: `assignments_visible_to` (its reviewer, while no conflict stands; organizers);
+- a reviewer's identity: `reviewer_label` (organizers see usernames; everyone else "Reviewer N");
+- a review: `shown_reviews` (what of which review a user sees);
+- an award: `awards_visible_to` (and prizes.prize_of them: a submission's prize over the rounds, shown once);
+- a conflict between a reviewer and a submission: `conflict_reason` (the rule: reviews/conflicts.py);
+- what a reviewer may read of a submission: `anonymous_submission` and `anonymised_zip`, both
+  through `redactor_for` (authors' names, emails, affiliations and the owner's username removed);
+- the evaluation results of an assignment's submission: `results_for_assignment` (every series).
+
+The reads live in modules by concern, and callers import them from here (`selectors.shown_reviews`):
+- rounds.py: a contest's review settings, each round's review calendar, caps and amounts;
+- assignments.py: the panel, conflicts of interest, assignments and who may see them, reviewers' names;
+- anonymity.py: what a reviewer may read of a submission (its description, files and results);
+- reviews.py: the rubric, the reviews each user sees, rankings, a reviewer's own page;
+- awards.py: what the rules propose within the caps, the awards decided, prizes, the Accepted Tasks;
+- overview.py: the organizers' review page (assignments, what automatic assignment would add) and audit log.
+"""
+
+from __future__ import annotations
+
+from .anonymity import (
+    AnonymousSubmission,
+    ReviewerResults,
+    anonymised_results,
+    anonymised_zip,
+    anonymous_submission,
+    redactor_for,
+    results_for_assignment,
+    series_trends,
+    submission_label,
+)
+from .assignments import (
+    People,
+    active_assignments_of,
+    assignment_load,
+    assignments_visible_to,
+    conflict_pairs,
+    conflict_reason,
+    conflicts_of,
+    contests_reviewed_by,
+    eligible_reviewers,
+    get_assignment_for,
+    numbered_reviewer,
+    panel,
+    people_of,
+    reviewer_identity,
+    reviewer_label,
+)
+from .awards import (
+    CandidateRow,
+    Proposal,
+    accepted_submissions,
+    announced_prize,
+    award_proposal,
+    award_tally,
+    awards_visible_to,
+    candidate_rows,
+    paid_before,
+    previous_tiers,
+    rank_scores,
+)
+from .overview import (
+    RoundPlan,
+    RoundStatus,
+    SubmissionStatus,
+    assignment_plan,
+    audit_entries,
+    author_scan_warnings,
+    contests_for_organizers,
+    review_overview,
+)
+from .reviews import (
+    ReviewerRound,
+    ShownReview,
+    criterion_keys,
+    ranking_of,
+    reviewed_for_ranking,
+    reviewer_rounds,
+    rubric,
+    shown_reviews,
+    submitted_levels,
+)
+from .rounds import (
+    amount_for,
+    awards_announced,
+    caps_for,
+    is_first_round,
+    review_deadline,
+    review_round,
+    review_settings,
+    reviews_open,
+)
+
+__all__ = [
+    "AnonymousSubmission", "CandidateRow", "People", "Proposal", "ReviewerResults", "ReviewerRound", "RoundPlan",
+    "RoundStatus", "ShownReview", "SubmissionStatus", "accepted_submissions", "active_assignments_of",
+    "amount_for", "announced_prize", "anonymised_results", "anonymised_zip", "anonymous_submission",
+    "assignment_load", "assignment_plan", "assignments_visible_to", "audit_entries", "author_scan_warnings",
+    "award_proposal", "award_tally", "awards_announced", "awards_visible_to", "candidate_rows", "caps_for",
+    "conflict_pairs", "conflict_reason", "conflicts_of", "contests_for_organizers", "contests_reviewed_by",
+    "criterion_keys", "eligible_reviewers", "get_assignment_for", "is_first_round", "numbered_reviewer",
+    "paid_before", "panel", "people_of", "previous_tiers", "rank_scores", "ranking_of", "redactor_for",
+    "results_for_assignment", "review_deadline", "review_overview", "review_round", "review_settings",
+    "reviewed_for_ranking", "reviewer_identity", "reviewer_label", "reviewer_rounds", "reviews_open", "rubric",
+    "series_trends", "shown_reviews", "submission_label", "submitted_levels",
+]

@@ -1,0 +1,152 @@
+"""Who reviews what: the contest's panel, conflicts of interest, the assignments and who may see them,
+and how a reviewer is named to each reader.
+
+- an assignment: `assignments_visible_to` (its reviewer, while no conflict stands; organizers);
+- a conflict between a reviewer and a submission: `conflict_reason` (the rule is reviews/conflicts.py);
+- a reviewer's identity: `reviewer_label` (organizers see usernames; everyone else "Reviewer N").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from portal.models import Author, Contest, Submission
+from portal.roles import ORGANIZER, REVIEWER, role_of
+
+from .. import conflicts
+from ..models import Assignment, Conflict, ContestReviewer
+
+
+@dataclass(frozen=True)
+class People:
+    """Everyone a submission could be traced to: every version's authors and the owner."""
+
+    names: tuple[str, ...]
+    emails: tuple[str, ...]
+    affiliations: tuple[str, ...]
+    usernames: tuple[str, ...]
+
+
+def people_of(submission: Submission) -> People:
+    authors = list(Author.objects.filter(version__submission=submission).values_list("name", "email", "affiliation"))
+    owner = submission.owner
+    emails = {e.lower() for _, e, _ in authors if e} | ({owner.email.lower()} if owner.email else set())
+    return People(names=tuple(sorted({n for n, _, _ in authors if n})), emails=tuple(sorted(emails)),
+                  affiliations=tuple(sorted({a for _, _, a in authors if a})), usernames=(owner.username,))
+
+
+def _declared(rows) -> list[conflicts.Declared]:
+    return [conflicts.Declared(submission_id=c.submission_id, domain=c.domain) for c in rows]
+
+
+def conflict_reason(reviewer, submission: Submission) -> str | None:
+    """Why this reviewer may not review this submission, or None (reviews/conflicts.py). The reason names
+    authors' addresses, so it is for organizers only."""
+    return conflicts.conflict_reason(
+        username=reviewer.username, email=reviewer.email, submission_id=submission.pk,
+        author_emails=people_of(submission).emails, declared=_declared(Conflict.objects.filter(reviewer=reviewer)))
+
+
+def conflict_pairs(*, reviewers: list, submissions: list[Submission]) -> dict[tuple[int, int], str]:
+    """(submission id, reviewer id) -> the reason, for every conflicted pair (conflict_reason, in bulk)."""
+    emails = {s.pk: people_of(s).emails for s in submissions}
+    declared: dict[int, list] = {}
+    for conflict in Conflict.objects.filter(reviewer__in=reviewers):
+        declared.setdefault(conflict.reviewer_id, []).append(conflict)
+    pairs = {}
+    for s in submissions:
+        for r in reviewers:
+            reason = conflicts.conflict_reason(username=r.username, email=r.email, submission_id=s.pk,
+                                               author_emails=emails[s.pk], declared=_declared(declared.get(r.pk, [])))
+            if reason is not None:
+                pairs[(s.pk, r.pk)] = reason
+    return pairs
+
+
+def conflicts_of(reviewer) -> QuerySet[Conflict]:
+    return Conflict.objects.filter(reviewer=reviewer).select_related("submission")
+
+
+def panel(contest: Contest) -> list:
+    """The contest's reviewers, by username."""
+    return [cr.user for cr in ContestReviewer.objects.filter(contest=contest).select_related("user")]
+
+
+def contests_reviewed_by(reviewer) -> list[Contest]:
+    """The contests whose reviewer panel this reviewer is on."""
+    return list(Contest.objects.filter(reviewers__user=reviewer).order_by("pk"))
+
+
+def active_assignments() -> QuerySet[Assignment]:
+    """Every assignment not removed, with what the pages show of it (for the selectors of this package)."""
+    return (Assignment.objects.filter(removed_at__isnull=True)
+            .select_related("reviewer", "submission__owner", "submission__round__contest",
+                            "submission__current_version", "review")
+            .order_by("pk"))
+
+
+def visible(user, assignments: QuerySet[Assignment]) -> list[Assignment]:
+    """Those of `assignments` that `user` may see (the rule of assignments_visible_to)."""
+    role = role_of(user)
+    if role == ORGANIZER:
+        return list(assignments)
+    if role == REVIEWER:
+        return [a for a in assignments.filter(reviewer=user) if conflict_reason(user, a.submission) is None]
+    return []
+
+
+def assignments_visible_to(user) -> list[Assignment]:
+    """A reviewer sees their own active assignments while no conflict stands; organizers see all."""
+    return visible(user, active_assignments())
+
+
+def get_assignment_for(*, user, pk: int) -> Assignment:
+    """The assignment if this user may see it; otherwise 404, so its existence is not revealed."""
+    found = visible(user, active_assignments().filter(pk=pk))
+    if not found:
+        raise Http404("No such assignment.")
+    return found[0]
+
+
+def active_assignments_of(submission: Submission) -> list[Assignment]:
+    return list(active_assignments().filter(submission=submission))
+
+
+def assignment_load(contest: Contest) -> dict[int, int]:
+    """Active assignments per reviewer id in this contest."""
+    load: dict[int, int] = {}
+    for reviewer_id in active_assignments().filter(submission__contest=contest).values_list("reviewer_id", flat=True):
+        load[reviewer_id] = load.get(reviewer_id, 0) + 1
+    return load
+
+
+def eligible_reviewers(contest: Contest) -> list:
+    """The panel's reviewer accounts that own no submission in the contest, by username."""
+    owners = set(Submission.objects.filter(contest=contest).values_list("owner_id", flat=True))
+    return sorted((u for u in panel(contest) if role_of(u) == REVIEWER and u.pk not in owners),
+                  key=lambda u: u.username)
+
+
+def reviewer_identity(*, viewer, assignment: Assignment) -> str | None:
+    """The reviewer's username if this viewer may know who they are: organizers and the reviewer themself."""
+    if assignment.reviewer_id == getattr(viewer, "pk", None) or role_of(viewer) == ORGANIZER:
+        return assignment.reviewer.username
+    return None
+
+
+def numbered_reviewer(number: int) -> str:
+    """What everyone but organizers calls a reviewer: "Reviewer N", numbered stably per submission."""
+    return f"Reviewer {number}"
+
+
+def reviewer_label(*, viewer, assignment: Assignment) -> str:
+    """How a reviewer is named to `viewer`: numbered_reviewer, with the username for organizers and
+    "(you)" for the reviewer themself."""
+    label = numbered_reviewer(assignment.number)
+    if assignment.reviewer_id == getattr(viewer, "pk", None):
+        return f"{label} (you)"
+    identity = reviewer_identity(viewer=viewer, assignment=assignment)
+    return f"{label} ({identity})" if identity else label

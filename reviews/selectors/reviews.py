@@ -1,0 +1,144 @@
+"""The reviews: the rubric, what of which review each user sees, the levels the prize rules combine,
+the reviewers' rankings, and a reviewer's own page.
+
+- a review: `shown_reviews` (what of which review a user sees).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from portal.models import Round, Submission
+from portal.roles import CONTESTANT, ORGANIZER, REVIEWER, role_of
+from portal.selectors import feedback_released
+
+from .. import prizes
+from ..models import Assignment, Criterion, Ranking, Review
+from .anonymity import submission_label
+from .assignments import (
+    active_assignments,
+    active_assignments_of,
+    assignments_visible_to,
+    reviewer_identity,
+    reviewer_label,
+    visible,
+)
+from .rounds import reviews_open
+
+
+def rubric() -> list[Criterion]:
+    """The criteria in order, each with `level_list`: its levels from no_prize to grand."""
+    criteria = list(Criterion.objects.prefetch_related("levels"))
+    for criterion in criteria:
+        criterion.level_list = sorted(criterion.levels.all(), key=lambda lv: prizes.LEVEL_RANK[lv.level])
+    return criteria
+
+
+def criterion_keys() -> list[str]:
+    return list(Criterion.objects.values_list("key", flat=True))
+
+
+@dataclass
+class ShownReview:
+    """A review as one viewer may see it. None marks what this viewer may not see."""
+
+    assignment_id: int
+    number: int
+    label: str
+    reviewer: str | None  # the username, for those who may know it
+    is_own: bool
+    status: str
+    submitted_at: datetime | None
+    levels: dict[str, str]
+    to_authors: str
+    to_organizers: str | None = None
+    revisions: list | None = None
+
+
+def _shown(review: Review | None, assignment: Assignment, viewer, *, confidential: bool) -> ShownReview:
+    own = assignment.reviewer_id == viewer.pk
+    return ShownReview(
+        assignment_id=assignment.pk, number=assignment.number, label=reviewer_label(viewer=viewer, assignment=assignment),
+        reviewer=reviewer_identity(viewer=viewer, assignment=assignment), is_own=own,
+        status=review.status if review else Review.DRAFT, submitted_at=review.submitted_at if review else None,
+        levels=dict(review.levels) if review else {}, to_authors=review.to_authors if review else "",
+        to_organizers=(review.to_organizers if review else "") if confidential or own else None,
+        revisions=list(review.revisions.all()) if review and confidential else None)
+
+
+def review_of(assignment: Assignment) -> Review | None:
+    return getattr(assignment, "review", None)
+
+
+def submitted(assignments: list[Assignment]) -> list[tuple[Assignment, Review]]:
+    return [(a, r) for a in assignments if (r := review_of(a)) is not None and r.status == Review.SUBMITTED]
+
+
+def shown_reviews(*, viewer, submission: Submission) -> list[ShownReview]:
+    """The reviews of a submission this viewer may see, and how much of each.
+
+    Organizers: every review (drafts too), with comments to the organizers, identities and history.
+    The assigned reviewer: their own review; the other submitted reviews (levels and comments to the
+    authors) once their own is submitted. The owner: the submitted reviews' levels and comments to
+    the authors, once the round's feedback is released. Anyone else: nothing.
+    """
+    assignments = active_assignments_of(submission)
+    role = role_of(viewer)
+    if role == ORGANIZER:
+        return [_shown(review_of(a), a, viewer, confidential=True) for a in assignments]
+    if role == REVIEWER:
+        mine = visible(viewer, active_assignments().filter(submission=submission))
+        if not mine:
+            return []
+        own_review = review_of(mine[0])
+        shown = [_shown(own_review, mine[0], viewer, confidential=False)]
+        if own_review is not None and own_review.status == Review.SUBMITTED:
+            shown += [_shown(r, a, viewer, confidential=False) for a, r in submitted(assignments)
+                      if a.pk != mine[0].pk]
+        return shown
+    if role == CONTESTANT and submission.owner_id == viewer.pk and feedback_released(round=submission.round):
+        return [_shown(r, a, viewer, confidential=False) for a, r in submitted(assignments)]
+    return []
+
+
+def submitted_levels(submission: Submission) -> list[dict[str, str]]:
+    """The levels of the submitted reviews of the submission's active assignments, on the current criteria."""
+    keys = criterion_keys()
+    return [{k: r.levels[k] for k in keys if k in r.levels} for _, r in submitted(active_assignments_of(submission))]
+
+
+def reviewed_for_ranking(*, reviewer, round: Round) -> list[Assignment]:
+    """The reviewer's assignments in this round whose review they submitted: what their ranking orders."""
+    return [a for a, _ in submitted([a for a in assignments_visible_to(reviewer) if a.submission.round_id == round.pk])]
+
+
+def ranking_of(*, reviewer, round: Round) -> list[int]:
+    ranking = Ranking.objects.filter(reviewer=reviewer, round=round).first()
+    return list(ranking.submission_ids) if ranking else []
+
+
+@dataclass
+class ReviewerRound:
+    """One round on a reviewer's page: their assignments (with labels) and what they rank, in their order."""
+
+    round: Round
+    assignments: list[tuple[Assignment, str]]
+    ranked: list[tuple[int, str]]  # (submission id, label), the saved ranking's order first
+    open: bool
+
+
+def reviewer_rounds(reviewer) -> list[ReviewerRound]:
+    by_round: dict[int, list[Assignment]] = {}
+    for a in assignments_visible_to(reviewer):
+        by_round.setdefault(a.submission.round_id, []).append(a)
+    out = []
+    for items in by_round.values():
+        round = items[0].submission.round
+        labels = {a.submission_id: submission_label(a) for a in items}
+        reviewed = [a.submission_id for a in reviewed_for_ranking(reviewer=reviewer, round=round)]
+        saved = [sid for sid in ranking_of(reviewer=reviewer, round=round) if sid in reviewed]
+        order = saved + [sid for sid in reviewed if sid not in saved]
+        out.append(ReviewerRound(round=round, assignments=[(a, labels[a.submission_id]) for a in items],
+                                 ranked=[(sid, labels[sid]) for sid in order], open=reviews_open(round=round)))
+    return sorted(out, key=lambda r: (r.round.contest_id, r.round.number))
