@@ -1,6 +1,6 @@
 """The review side's records: rubric, settings, reviewers, conflicts, assignments, reviews, awards, audit.
 
-Rules (who may do what, when; who sees what) live in services.py and the selectors package; the rules
+Rules (who may do what, when; who sees what) live in services.py, outcome.py and the selectors package; the rules
 that need no database in plain modules (prizes.py, conflicts.py, assigning.py, redaction.py, suggestions.py).
 """
 

@@ -1,4 +1,6 @@
-"""What writes on the review side. Every rule of reviewing, awarding and releasing is here.
+"""What writes on the review side while reviewing: the panel, conflicts of interest, assignments, reviews and
+rankings, and the audit log every write of the review side goes into. The round's outcome (awards, the
+feedback release, the announcement) is written by outcome.py, with the same refusals.
 
 Each function checks who acts and validates everything before it stores anything, records what
 it did in the audit log, and raises ReviewsRefused (or a subclass) with the message the page or
@@ -24,13 +26,11 @@ from . import conflicts, notifications, prizes, selectors
 from .models import (
     Assignment,
     AuditEntry,
-    Award,
     Conflict,
     ContestReviewer,
     Ranking,
     Review,
     ReviewRevision,
-    ReviewRound,
 )
 
 
@@ -342,182 +342,7 @@ def save_ranking(*, reviewer, round: Round, submission_ids: list) -> Ranking:
     return ranking
 
 
-# --- awards and feedback ---------------------------------------------------------------------------
-
-
-def _ensure_not_announced(round: Round) -> None:
-    if selectors.awards_announced(round):
-        raise NotAllowed(f"The awards of {round} are announced; they can no longer change.")
-
-
-def _upgrade_note(upgraded_from: str, amount: int) -> str:
-    return f" (upgraded from {upgraded_from}: ${amount:,} more)" if upgraded_from else ""
-
-
-def _payable(*, round: Round, row, tier: str, tally: prizes.AwardTally) -> tuple[int, str] | None:
-    """The award of the round that giving `row` `tier` makes (prizes.AwardTally.payable, at the tier's
-    amount in the contest's settings)."""
-    return tally.payable(row.submission.pk, tier, amount=selectors.amount_for(round.contest, tier),
-                         paid_before=row.paid_before)
-
-
-def _cap_refusal(*, proposal: selectors.Proposal, tally: prizes.AwardTally, tier: str) -> ReviewsRefused:
-    cap = proposal.caps[tier]
-    if proposal.first_round:
-        return ReviewsRefused(f"The {tier} prizes of {proposal.round} are full (cap {cap}); lower another award "
-                              "first, or raise the cap in the contest's review settings.", field="tier")
-    return ReviewsRefused(
-        f"The {tier} prizes of {proposal.round.contest} are full: the contest's total cap is {cap}, and "
-        f"{tally.from_earlier(tier)} of them were won in earlier rounds; lower another award of {proposal.round} "
-        "first, or raise the cap in the contest's review settings.", field="tier")
-
-
-def confirm_awards(*, round: Round, by) -> list[Award]:
-    """Store the allocation the rules propose as the round's awards (replacing any decided before). An
-    earlier winner kept at its tier gets no award of this round; one upgraded gets the higher tier's award,
-    paying the difference."""
-    _require_organizer(by, "decide awards")
-    _ensure_not_announced(round)
-    proposal = selectors.award_proposal(round)
-    if proposal.error:
-        raise ReviewsRefused(proposal.error)
-    payable, kept = [], []
-    for row in proposal.rows:
-        if row.proposed:
-            terms = _payable(round=round, row=row, tier=row.proposed, tally=proposal.tally)
-            if terms is None:
-                kept.append(row)
-            else:
-                payable.append((row, *terms))
-    after = prizes.AwardTally(earlier=proposal.tally.earlier,
-                              current={row.submission.pk: row.proposed for row, _, _ in payable})
-    if (over := after.over_cap(proposal.caps)) is not None:
-        raise _cap_refusal(proposal=proposal, tally=after, tier=over)
-    with transaction.atomic():
-        Award.objects.filter(round=round).delete()
-        awards = [Award.objects.create(submission=row.submission, round=round, tier=row.proposed, amount=amount,
-                                       upgraded_from=upgraded_from, proposed_tier=row.proposed, decided_by=by)
-                  for row, amount, upgraded_from in payable]
-        kept_note = ("; kept from earlier rounds: " + ", ".join(f"{r.submission.task_name} {r.proposed}" for r in kept)
-                     if kept else "")
-        audit(actor=by, action="awards_confirmed", contest=round.contest,
-              message=f"Confirmed the proposed awards of {round}: "
-                      + (", ".join(f"{a.submission.task_name} {a.tier}{_upgrade_note(a.upgraded_from, a.amount)}"
-                                   for a in awards) or "none") + kept_note + ".",
-              awards={a.submission_id: a.tier for a in awards}, kept={r.submission.pk: r.proposed for r in kept})
-    return awards
-
-
-def _check_override(*, proposal: selectors.Proposal, row, tier: str) -> None:
-    if row.previous_tier and prizes.TIER_RANK[tier] < prizes.TIER_RANK[row.previous_tier]:
-        raise ReviewsRefused(f"{row.submission.task_name} won a {row.previous_tier} prize in an earlier round; an "
-                             "award is never lowered.", field="tier")
-    pk = row.submission.pk
-    after = proposal.tally.with_award(pk, tier)
-    held = after.highest().get(pk)
-    if held is not None and after.counts()[held] > proposal.caps[held]:
-        raise _cap_refusal(proposal=proposal, tally=proposal.tally, tier=held)
-
-
-def override_award(*, round: Round, submission: Submission, tier: str, reason: str, by) -> Award | None:
-    """Set one submission's award of the round by hand (`none` takes it away); a reason is required,
-    no cap is ever exceeded (counting every prize of the contest, each submission once at its highest
-    tier) and an earlier round's award is never lowered. Setting an earlier winner to the tier it holds
-    keeps it (no award of this round); a higher tier upgrades it, paying the difference."""
-    _require_organizer(by, "decide awards")
-    _ensure_not_announced(round)
-    if tier not in (*prizes.TIERS, prizes.NONE):
-        raise ReviewsRefused(f"Choose a tier: {', '.join(prizes.TIERS)} or none.", field="tier")
-    if not reason.strip():
-        raise ReviewsRefused("Give the reason for overriding the rules' proposal.", field="reason")
-    proposal = selectors.award_proposal(round)
-    row = next((r for r in proposal.rows if r.submission.pk == submission.pk), None)
-    if row is None:
-        raise ReviewsRefused(f"{submission.task_name} is not a candidate in {round}.", field="submission")
-    _check_override(proposal=proposal, row=row, tier=tier)
-    before = row.award.tier if row.award else (row.previous_tier or prizes.NONE)
-    terms = None if tier == prizes.NONE else _payable(round=round, row=row, tier=tier, tally=proposal.tally)
-    with transaction.atomic():
-        award = None
-        if terms is None:
-            Award.objects.filter(round=round, submission=submission).delete()
-        else:
-            amount, upgraded_from = terms
-            award, _ = Award.objects.update_or_create(
-                round=round, submission=submission,
-                defaults={"tier": tier, "amount": amount, "upgraded_from": upgraded_from,
-                          "proposed_tier": row.proposed or "", "override_reason": reason.strip(), "decided_by": by})
-        note = (" (kept from an earlier round: nothing more is paid)" if tier != prizes.NONE and terms is None
-                else _upgrade_note(terms[1], terms[0]) if terms else "")
-        audit(actor=by, action="award_overridden", contest=round.contest, submission=submission,
-              message=f"{submission.task_name} in {round}: {before} -> {tier}{note} (proposed: "
-                      f"{row.proposed or 'none'}). Reason: {reason.strip()}",
-              before=before, after=tier, proposed=row.proposed)
-    return award
-
-
-def announce_awards(*, round: Round, by, site: str = "") -> list[Award]:
-    """Make the round's awards final and visible to their winners, and email them (an upgrade says so;
-    an earlier winner kept at its tier has no award of the round and is not emailed again)."""
-    _require_organizer(by, "announce awards")
-    _ensure_not_announced(round)
-    if not feedback_released(round=_fresh(round)):
-        raise ReviewsRefused(f"Release the feedback of {round} first: awards are announced with or after the reviews.")
-    awards = list(Award.objects.filter(round=round).select_related("submission__owner", "submission__contest",
-                                                                   "submission__current_version"))
-    caps = selectors.caps_for(round)
-    over = selectors.award_tally(round).over_cap(caps)
-    if over is not None:
-        counting = "" if selectors.is_first_round(round) else " (counting the earlier rounds' winners)"
-        raise ReviewsRefused(f"More {over} prizes are decided than the cap of {caps[over]}{counting}; change the "
-                             "awards first.")
-    with transaction.atomic():
-        review_round, _ = ReviewRound.objects.get_or_create(round=round)
-        review_round.awards_announced_at = timezone.now()
-        review_round.save(update_fields=["awards_announced_at"])
-        audit(actor=by, action="awards_announced", contest=round.contest,
-              message=f"Announced {len(awards)} award{'s' if len(awards) != 1 else ''} of {round}.",
-              awards={a.submission_id: a.tier for a in awards})
-        notifications.awards_announced(round=round, awards=awards, paid_before=selectors.paid_before(round),
-                                       site=site)
-    return awards
-
-
-def name_nonprofit(*, award: Award, user, nonprofit: str) -> Award:
-    """The winner names a non-profit to receive the prize money (empty: paid to the winner)."""
-    if award.submission.owner_id != user.pk or not selectors.awards_announced(award.round):
-        raise NotAllowed("Only the winner names a non-profit for an announced award.")
-    nonprofit = " ".join(nonprofit.split())
-    if len(nonprofit) > 300:
-        raise ReviewsRefused("Shorten the non-profit's name to 300 characters.", field="nonprofit")
-    with transaction.atomic():
-        award.nonprofit = nonprofit
-        award.save(update_fields=["nonprofit"])
-        audit(actor=user, action="nonprofit_named", contest=award.round.contest, submission=award.submission,
-              message=f"{award.submission.task_name}: the {award.tier} prize goes to "
-                      f"{nonprofit or 'the winner'}.", nonprofit=nonprofit)
-    return award
-
-
-def release_feedback(*, round: Round, by, site: str = "") -> Round:
-    """Release the round's feedback: each contestant may read their reviews (and their announced award),
-    and is emailed. Reviews of the round close."""
-    _require_organizer(by, "release feedback")
-    with transaction.atomic():
-        locked = Round.objects.select_for_update().select_related("contest").get(pk=round.pk)
-        if feedback_released(round=locked):
-            raise ReviewsRefused(f"The feedback of {locked} was released on "
-                                 f"{format_aoe(locked.feedback_released_at)}.")
-        submissions = list(Submission.objects.filter(round=locked, current_version__isnull=False)
-                           .select_related("owner"))
-        locked.feedback_released_at = timezone.now()
-        locked.save(update_fields=["feedback_released_at"])
-        audit(actor=by, action="feedback_released", contest=locked.contest,
-              message=f"Released the feedback of {locked} to {len(submissions)} submission"
-                      f"{'s' if len(submissions) != 1 else ''}.")
-        notifications.feedback_released(round=locked, submissions=submissions, site=site)
-    round.feedback_released_at = locked.feedback_released_at
-    return locked
+# --- exports ------------------------------------------------------------------------------------------
 
 
 def record_export(*, contest: Contest, by, what: str) -> None:

@@ -22,7 +22,7 @@ from portal.models import Contest, Round, Submission
 from portal.refusals import Refused, act, ensure_valid
 from portal.roles import CONTESTANT, ORGANIZER, REVIEWER, role_of
 
-from . import export, prizes, selectors, services, suggestions
+from . import export, outcome, prizes, selectors, services, suggestions
 from .forms import (
     AddReviewerForm,
     AssignForm,
@@ -275,7 +275,7 @@ def _round_action(request, slug: str, number: int, run):
 @require_POST
 def confirm_awards(request, slug: str, number: int):
     def run(round):
-        return f"Confirmed {len(services.confirm_awards(round=round, by=request.user))} award(s) of {round}."
+        return f"Confirmed {len(outcome.confirm_awards(round=round, by=request.user))} award(s) of {round}."
     return _round_action(request, slug, number, run)
 
 
@@ -287,7 +287,7 @@ def override_award(request, slug: str, number: int):
     def run(round):
         ensure_valid(form)
         submission = get_object_or_404(Submission, pk=form.cleaned_data["submission"], contest=round.contest)
-        services.override_award(round=round, submission=submission, tier=form.cleaned_data["tier"],
+        outcome.override_award(round=round, submission=submission, tier=form.cleaned_data["tier"],
                                 reason=form.cleaned_data["reason"], by=request.user)
         return f"{submission.task_name}: {form.cleaned_data['tier']}."
     return _round_action(request, slug, number, run)
@@ -297,7 +297,7 @@ def override_award(request, slug: str, number: int):
 @require_POST
 def announce_awards(request, slug: str, number: int):
     def run(round):
-        awards = services.announce_awards(round=round, by=request.user, site=_site(request))
+        awards = outcome.announce_awards(round=round, by=request.user, site=_site(request))
         return f"Announced {len(awards)} award(s) of {round}; the winners were emailed."
     return _round_action(request, slug, number, run)
 
@@ -306,7 +306,7 @@ def announce_awards(request, slug: str, number: int):
 @require_POST
 def release_feedback(request, slug: str, number: int):
     def run(round):
-        services.release_feedback(round=round, by=request.user, site=_site(request))
+        outcome.release_feedback(round=round, by=request.user, site=_site(request))
         return f"Released the feedback of {round}; each contestant was emailed."
     return _round_action(request, slug, number, run)
 
@@ -370,7 +370,7 @@ def nonprofit(request, pk: int):
 
     def save():
         ensure_valid(form)
-        services.name_nonprofit(award=award, user=request.user, nonprofit=form.cleaned_data["nonprofit"])
+        outcome.name_nonprofit(award=award, user=request.user, nonprofit=form.cleaned_data["nonprofit"])
         return "Saved: " + (form.cleaned_data["nonprofit"] or "the prize is paid to you") + "."
     return act(request, save, back=reverse("submission-detail", args=[award.submission_id]))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal import panels
-from reviews import services, views
+from reviews import outcome, views
 from reviews.models import Assignment, Award, Ranking, Review, ReviewSettings
 from tests.reviews.conftest import each, open_round_two, submit
 
@@ -111,9 +111,9 @@ def test_an_organizer_awards_releases_and_announces_on_the_awards_page(client, s
 
 def test_the_winner_names_a_nonprofit_on_the_submission_page(client, scene):
     submit(scene.rita_b, scene.rita, each("accepted"), to_authors="Solid.")
-    [award] = services.confirm_awards(round=scene.round, by=scene.organizer)
-    services.release_feedback(round=scene.round, by=scene.organizer)
-    services.announce_awards(round=scene.round, by=scene.organizer)
+    [award] = outcome.confirm_awards(round=scene.round, by=scene.organizer)
+    outcome.release_feedback(round=scene.round, by=scene.organizer)
+    outcome.announce_awards(round=scene.round, by=scene.organizer)
     client.force_login(scene.alice)
     assert client.post(f"/reviews/awards/{award.pk}/nonprofit/", {"nonprofit": "Mine"}, follow=True).status_code == 404
     client.force_login(scene.bob)
@@ -134,9 +134,9 @@ def test_round_two_shows_a_kept_prize_and_an_upgrade_once(client, scene):
     submit(s.rita_a, s.rita, each("grand"), to_authors="Striking.")
     submit(s.remy_a, s.remy, each("grand"))
     submit(s.rita_b, s.rita, each("accepted"), to_authors="Solid.")
-    services.confirm_awards(round=s.round, by=s.organizer)  # a second ($20,000), b third ($5,000)
-    services.release_feedback(round=s.round, by=s.organizer)
-    services.announce_awards(round=s.round, by=s.organizer)
+    outcome.confirm_awards(round=s.round, by=s.organizer)  # a second ($20,000), b third ($5,000)
+    outcome.release_feedback(round=s.round, by=s.organizer)
+    outcome.announce_awards(round=s.round, by=s.organizer)
     open_round_two(s)
     client.force_login(s.organizer)
     url = "/reviews/contests/isp/rounds/2/awards/"

@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from reviews import services
+from reviews import outcome, services
 from reviews.models import Assignment
 from tests.reviews.conftest import each, submit
 
@@ -147,11 +147,11 @@ def released(in_review):
     s = in_review
     submit(s.rita_a, s.rita, each("grand"), to_authors="Surprising.", to_organizers="Second prize at least.")
     services.save_ranking(reviewer=s.rita, round=s.round, submission_ids=[s.a.pk, s.b.pk])
-    services.confirm_awards(round=s.round, by=s.organizer)
-    services.release_feedback(round=s.round, by=s.organizer)
-    services.announce_awards(round=s.round, by=s.organizer)
+    outcome.confirm_awards(round=s.round, by=s.organizer)
+    outcome.release_feedback(round=s.round, by=s.organizer)
+    outcome.announce_awards(round=s.round, by=s.organizer)
     [award] = list(s.a.awards.all())
-    services.name_nonprofit(award=award, user=s.alice, nonprofit="Against Malaria Foundation")
+    outcome.name_nonprofit(award=award, user=s.alice, nonprofit="Against Malaria Foundation")
     return s
 
 
@@ -246,9 +246,9 @@ def test_no_email_crosses_the_blind(scene, mailoutbox, django_capture_on_commit_
         services.auto_assign(round=s.round, by=s.organizer)
         for assignment in Assignment.objects.filter(removed_at__isnull=True).select_related("reviewer"):
             submit(assignment, assignment.reviewer, each("accepted"), to_authors="Fine.")
-        services.confirm_awards(round=s.round, by=s.organizer)
-        services.release_feedback(round=s.round, by=s.organizer)
-        services.announce_awards(round=s.round, by=s.organizer)
+        outcome.confirm_awards(round=s.round, by=s.organizer)
+        outcome.release_feedback(round=s.round, by=s.organizer)
+        outcome.announce_awards(round=s.round, by=s.organizer)
     reviewers = {u.email for u in (s.rita, s.remy, s.cora, s.uma)}
     to_reviewers = [m for m in mailoutbox if set(m.to) <= reviewers]
     to_contestants = [m for m in mailoutbox if not set(m.to) & reviewers]

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from portal.models import Round
-from reviews import selectors, services
+from reviews import outcome, selectors, services
 from reviews.models import ReviewSettings
 from tests import factories
 from tests.reviews.conftest import each, submit
@@ -130,11 +130,11 @@ def test_caps_are_round_ones_in_the_first_round_and_the_totals_later(scene):
 def test_owners_see_their_awards_only_once_announced(scene):
     s = scene
     submit(s.rita_b, s.rita, each("accepted"))
-    [award] = services.confirm_awards(round=s.round, by=s.organizer)
+    [award] = outcome.confirm_awards(round=s.round, by=s.organizer)
     assert selectors.awards_visible_to(user=s.organizer, submission=s.b) == [award]
     assert selectors.awards_visible_to(user=s.bob, submission=s.b) == []
-    services.release_feedback(round=s.round, by=s.organizer)
-    services.announce_awards(round=s.round, by=s.organizer)
+    outcome.release_feedback(round=s.round, by=s.organizer)
+    outcome.announce_awards(round=s.round, by=s.organizer)
     assert selectors.awards_visible_to(user=s.bob, submission=s.b) == [award]
     for other in (s.alice, s.rita, s.uma):
         assert selectors.awards_visible_to(user=other, submission=s.b) == []

@@ -14,7 +14,7 @@ from portal import services as portal_services
 from portal.deadlines import format_aoe
 from portal.models import Profile
 from portal.services import AuthorData, SubmissionData
-from reviews import export, prizes, selectors, services
+from reviews import export, outcome, prizes, selectors, services
 from reviews.models import Assignment, AuditEntry, Award, Conflict, ReviewRound, ReviewSettings
 from tests import datasets, factories
 from tests.reviews.conftest import ADA, CHARLES, another_submission, each, levels, open_round_two, submit
@@ -308,7 +308,7 @@ def test_round_one_confirms_the_proposal_within_its_caps(reviewed):
     assert proposal.caps == {"grand": 0, "second": 2, "third": 5}
     assert [(row.submission.task_name, row.tier, row.grand_count, row.proposed) for row in proposal.rows] == [
         ("syllogism-test", "grand", 6, "second"), ("negation-task", "third", 0, "third")]
-    awards = services.confirm_awards(round=s.round, by=s.organizer)
+    awards = outcome.confirm_awards(round=s.round, by=s.organizer)
     assert [(a.submission.task_name, a.tier, a.amount, a.proposed_tier) for a in awards] == [
         ("syllogism-test", "second", 20_000, "second"), ("negation-task", "third", 5_000, "third")]
     assert actions(s.contest)[-1] == ("awards_confirmed", "Confirmed the proposed awards of Round 1: syllogism-test "
@@ -317,20 +317,20 @@ def test_round_one_confirms_the_proposal_within_its_caps(reviewed):
 
 def test_an_override_needs_a_reason_and_never_exceeds_a_cap(reviewed):
     s = reviewed
-    services.confirm_awards(round=s.round, by=s.organizer)
+    outcome.confirm_awards(round=s.round, by=s.organizer)
     with pytest.raises(services.ReviewsRefused, match="^Give the reason for overriding the rules' proposal.$"):
-        services.override_award(round=s.round, submission=s.b, tier="second", reason=" ", by=s.organizer)
+        outcome.override_award(round=s.round, submission=s.b, tier="second", reason=" ", by=s.organizer)
     with pytest.raises(services.ReviewsRefused) as refused:
-        services.override_award(round=s.round, submission=s.a, tier="grand", reason="outstanding", by=s.organizer)
+        outcome.override_award(round=s.round, submission=s.a, tier="grand", reason="outstanding", by=s.organizer)
     assert refused.value.message == ("The grand prizes of Round 1 are full (cap 0); lower another award first, or "
                                      "raise the cap in the contest's review settings.")
-    award = services.override_award(round=s.round, submission=s.b, tier="second", reason="A striking idea.",
+    award = outcome.override_award(round=s.round, submission=s.b, tier="second", reason="A striking idea.",
                                     by=s.organizer)
     assert (award.tier, award.amount, award.proposed_tier, award.override_reason) == (
         "second", 20_000, "third", "A striking idea.")
     ReviewSettings.objects.create(contest=s.contest, round1_second_cap=1)
     with pytest.raises(services.ReviewsRefused, match=r"^The second prizes of Round 1 are full \(cap 1\)"):
-        services.override_award(round=s.round, submission=s.b, tier="second", reason="again", by=s.organizer)
+        outcome.override_award(round=s.round, submission=s.b, tier="second", reason="again", by=s.organizer)
     assert actions(s.contest)[-1] == ("award_overridden", "negation-task in Round 1: third -> second (proposed: "
                                                           "third). Reason: A striking idea.")
 
@@ -338,25 +338,25 @@ def test_an_override_needs_a_reason_and_never_exceeds_a_cap(reviewed):
 def test_release_then_announce_emails_contestants_and_freezes_the_awards(reviewed, mailoutbox,
                                                                           django_capture_on_commit_callbacks):
     s = reviewed
-    services.confirm_awards(round=s.round, by=s.organizer)
+    outcome.confirm_awards(round=s.round, by=s.organizer)
     with pytest.raises(services.ReviewsRefused, match="^Release the feedback of Round 1 first"):
-        services.announce_awards(round=s.round, by=s.organizer)
+        outcome.announce_awards(round=s.round, by=s.organizer)
     with django_capture_on_commit_callbacks(execute=True):
-        services.release_feedback(round=s.round, by=s.organizer, site="https://portal.test")
+        outcome.release_feedback(round=s.round, by=s.organizer, site="https://portal.test")
     s.round.refresh_from_db()
     assert s.round.feedback_released_at is not None
     assert sorted((m.to, m.subject) for m in mailoutbox) == [
         (["alice.q7@contestants.test"], "Inverse Scaling Prize: the reviews of syllogism-test are ready"),
         (["bob.q8@contestants-two.test"], "Inverse Scaling Prize: the reviews of negation-task are ready")]
     with pytest.raises(services.ReviewsRefused, match="^The feedback of Round 1 was released on"):
-        services.release_feedback(round=s.round, by=s.organizer)
+        outcome.release_feedback(round=s.round, by=s.organizer)
     with pytest.raises(services.NotAllowed, match="^The feedback of Round 1 is released; its reviews are closed.$"):
         services.assign(submission=s.b, reviewer=s.uma, by=s.organizer)
     with pytest.raises(services.NotAllowed, match="^Reviews of Round 1 closed; reviews can no longer be saved"):
         submit(s.rita_b, s.rita, each("grand"))
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.announce_awards(round=s.round, by=s.organizer, site="https://portal.test")
+        outcome.announce_awards(round=s.round, by=s.organizer, site="https://portal.test")
     award_mail = next(m for m in mailoutbox if "syllogism-test" in m.subject)
     assert award_mail.subject == "Inverse Scaling Prize: Second prize for syllogism-test"
     assert award_mail.to == ["ada.lovelace@analytical-engines.org", "alice.q7@contestants.test",
@@ -364,19 +364,19 @@ def test_release_then_announce_emails_contestants_and_freezes_the_awards(reviewe
     assert "wins a second prize of $20,000 in Round 1 of Inverse Scaling Prize." in award_mail.body
     assert f"https://portal.test/submissions/{s.a.pk}/" in award_mail.body
     with pytest.raises(services.NotAllowed, match="^The awards of Round 1 are announced; they can no longer change.$"):
-        services.override_award(round=s.round, submission=s.b, tier="none", reason="x", by=s.organizer)
+        outcome.override_award(round=s.round, submission=s.b, tier="none", reason="x", by=s.organizer)
 
 
 def test_a_winner_names_a_nonprofit_once_the_award_is_announced(reviewed):
     s = reviewed
-    [a_award, _] = services.confirm_awards(round=s.round, by=s.organizer)
+    [a_award, _] = outcome.confirm_awards(round=s.round, by=s.organizer)
     with pytest.raises(services.NotAllowed, match="^Only the winner names a non-profit for an announced award.$"):
-        services.name_nonprofit(award=a_award, user=s.alice, nonprofit="Give Well")
-    services.release_feedback(round=s.round, by=s.organizer)
-    services.announce_awards(round=s.round, by=s.organizer)
+        outcome.name_nonprofit(award=a_award, user=s.alice, nonprofit="Give Well")
+    outcome.release_feedback(round=s.round, by=s.organizer)
+    outcome.announce_awards(round=s.round, by=s.organizer)
     with pytest.raises(services.NotAllowed):
-        services.name_nonprofit(award=a_award, user=s.bob, nonprofit="Mine")
-    services.name_nonprofit(award=a_award, user=s.alice, nonprofit="  Against   Malaria Foundation ")
+        outcome.name_nonprofit(award=a_award, user=s.bob, nonprofit="Mine")
+    outcome.name_nonprofit(award=a_award, user=s.alice, nonprofit="  Against   Malaria Foundation ")
     a_award.refresh_from_db()
     assert a_award.nonprofit == "Against Malaria Foundation"
     assert actions(s.contest)[-1] == ("nonprofit_named", "syllogism-test: the second prize goes to Against Malaria "
@@ -385,9 +385,9 @@ def test_a_winner_names_a_nonprofit_once_the_award_is_announced(reviewed):
 
 def test_round_two_upgrades_a_round_one_winner_keeps_the_others_and_never_lowers_them(reviewed):
     s = reviewed
-    services.confirm_awards(round=s.round, by=s.organizer)
-    services.release_feedback(round=s.round, by=s.organizer)
-    services.announce_awards(round=s.round, by=s.organizer)
+    outcome.confirm_awards(round=s.round, by=s.organizer)
+    outcome.release_feedback(round=s.round, by=s.organizer)
+    outcome.announce_awards(round=s.round, by=s.organizer)
     now = timezone.now()
     s.round.closes_at = now - timedelta(minutes=5)
     s.round.save()
@@ -400,9 +400,9 @@ def test_round_two_upgrades_a_round_one_winner_keeps_the_others_and_never_lowers
     assert proposal.caps == {"grand": 1, "second": 5, "third": 10}
     assert {row.submission.task_name: (row.previous_tier, row.proposed) for row in proposal.rows} == {
         "syllogism-test": ("second", "grand"), "negation-task": ("third", "third"), "third-task": (None, "second")}
-    services.confirm_awards(round=round2, by=s.organizer)
+    outcome.confirm_awards(round=round2, by=s.organizer)
     with pytest.raises(services.ReviewsRefused) as refused:
-        services.override_award(round=round2, submission=s.b, tier="none", reason="weaker now", by=s.organizer)
+        outcome.override_award(round=round2, submission=s.b, tier="none", reason="weaker now", by=s.organizer)
     assert refused.value.message == ("negation-task won a third prize in an earlier round; an award is never "
                                      "lowered.")
 
@@ -411,15 +411,15 @@ def test_round_two_upgrades_a_round_one_winner_keeps_the_others_and_never_lowers
 
 
 def _announce(round, by) -> None:
-    services.release_feedback(round=round, by=by)
-    services.announce_awards(round=round, by=by)
+    outcome.release_feedback(round=round, by=by)
+    outcome.announce_awards(round=round, by=by)
 
 
 def test_round_two_overrides_count_the_round_one_winners_against_the_contest_caps(reviewed):
     s = reviewed
     ReviewSettings.objects.create(contest=s.contest, total_second_cap=3)
-    services.confirm_awards(round=s.round, by=s.organizer)  # a second, b third
-    services.override_award(round=s.round, submission=s.b, tier="second", reason="A striking idea.", by=s.organizer)
+    outcome.confirm_awards(round=s.round, by=s.organizer)  # a second, b third
+    outcome.override_award(round=s.round, submission=s.b, tier="second", reason="A striking idea.", by=s.organizer)
     _announce(s.round, s.organizer)  # two round-1 seconds
     round2 = open_round_two(s)
     c = another_submission(s, task_name="third-task", owner="owner_carl_q9", seed=7,
@@ -427,11 +427,11 @@ def test_round_two_overrides_count_the_round_one_winners_against_the_contest_cap
     d = another_submission(s, task_name="fourth-task", owner="owner_dora_q10", seed=8,
                            author=AuthorData("Dora Noether", "dora@noether.test"))
     # Only overrides in round 2, never "Confirm the proposal": the round-1 seconds count all the same.
-    award = services.override_award(round=round2, submission=c, tier="second", reason="Strong.", by=s.organizer)
+    award = outcome.override_award(round=round2, submission=c, tier="second", reason="Strong.", by=s.organizer)
     assert (award.tier, award.amount, award.upgraded_from) == ("second", 20_000, "")
     assert selectors.award_proposal(round2).counts() == {"grand": 0, "second": 3, "third": 0}
     with pytest.raises(services.ReviewsRefused) as refused:
-        services.override_award(round=round2, submission=d, tier="second", reason="Also strong.", by=s.organizer)
+        outcome.override_award(round=round2, submission=d, tier="second", reason="Also strong.", by=s.organizer)
     assert (refused.value.status, refused.value.field, refused.value.message) == (
         400, "tier", "The second prizes of Inverse Scaling Prize are full: the contest's total cap is 3, and 2 of "
                      "them were won in earlier rounds; lower another award of Round 2 first, or raise the cap in "
@@ -440,9 +440,9 @@ def test_round_two_overrides_count_the_round_one_winners_against_the_contest_cap
         ("third-task", "second")]
     # An upgrade of a round-1 third to second counts it once, at second.
     ReviewSettings.objects.filter(contest=s.contest).update(total_second_cap=2)
-    services.release_feedback(round=round2, by=s.organizer)
+    outcome.release_feedback(round=round2, by=s.organizer)
     with pytest.raises(services.ReviewsRefused) as refused:
-        services.announce_awards(round=round2, by=s.organizer)
+        outcome.announce_awards(round=round2, by=s.organizer)
     assert refused.value.message == ("More second prizes are decided than the cap of 2 (counting the earlier rounds' "
                                      "winners); change the awards first.")
 
@@ -450,7 +450,7 @@ def test_round_two_overrides_count_the_round_one_winners_against_the_contest_cap
 @pytest.fixture
 def round_two(reviewed):
     """Round 1 announced (a second, b third); round 2 open, with a still grand-eligible and b third-eligible."""
-    services.confirm_awards(round=reviewed.round, by=reviewed.organizer)
+    outcome.confirm_awards(round=reviewed.round, by=reviewed.organizer)
     _announce(reviewed.round, reviewed.organizer)
     return open_round_two(reviewed)
 
@@ -461,7 +461,7 @@ def test_a_round_one_winner_kept_in_round_two_is_neither_paid_nor_announced_agai
     proposal = selectors.award_proposal(round_two)
     assert {row.submission.task_name: (row.previous_tier, row.proposed, row.paid_before) for row in proposal.rows} == {
         "syllogism-test": ("second", "grand", 20_000), "negation-task": ("third", "third", 5_000)}
-    awards = services.confirm_awards(round=round_two, by=s.organizer)
+    awards = outcome.confirm_awards(round=round_two, by=s.organizer)
     assert [(a.submission.task_name, a.tier, a.amount, a.upgraded_from) for a in awards] == [
         ("syllogism-test", "grand", 80_000, "second")]  # 100,000 less the 20,000 of round 1
     assert list(Award.objects.filter(submission=s.b).values_list("round__number", "tier", "amount")) == [
@@ -470,10 +470,10 @@ def test_a_round_one_winner_kept_in_round_two_is_neither_paid_nor_announced_agai
         "awards_confirmed", "Confirmed the proposed awards of Round 2: syllogism-test grand (upgraded from second: "
                             "$80,000 more); kept from earlier rounds: negation-task third.")
     assert selectors.award_proposal(round_two).counts() == {"grand": 1, "second": 0, "third": 1}
-    services.release_feedback(round=round_two, by=s.organizer)
+    outcome.release_feedback(round=round_two, by=s.organizer)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        announced = services.announce_awards(round=round_two, by=s.organizer, site="https://portal.test")
+        announced = outcome.announce_awards(round=round_two, by=s.organizer, site="https://portal.test")
     assert announced == awards
     [mail] = mailoutbox  # nothing to bob: his third prize is kept, paid and announced in round 1
     assert (mail.to, mail.subject) == (["ada.lovelace@analytical-engines.org", "alice.q7@contestants.test",
@@ -491,23 +491,23 @@ def test_a_round_one_winner_kept_in_round_two_is_neither_paid_nor_announced_agai
 def test_an_upgrade_pays_the_difference_and_says_so_once(reviewed, round_two, mailoutbox,
                                                           django_capture_on_commit_callbacks):
     s = reviewed
-    services.confirm_awards(round=round_two, by=s.organizer)
-    award = services.override_award(round=round_two, submission=s.b, tier="second", reason="Reconsidered.",
+    outcome.confirm_awards(round=round_two, by=s.organizer)
+    award = outcome.override_award(round=round_two, submission=s.b, tier="second", reason="Reconsidered.",
                                     by=s.organizer)
     assert (award.tier, award.amount, award.upgraded_from, award.proposed_tier) == ("second", 20_000 - 5_000, "third",
                                                                                    "third")
     assert actions(s.contest)[-1] == ("award_overridden", "negation-task in Round 2: third -> second (upgraded from "
                                                           "third: $15,000 more) (proposed: third). Reason: Reconsidered.")
-    kept = services.override_award(round=round_two, submission=s.b, tier="third", reason="Back.", by=s.organizer)
+    kept = outcome.override_award(round=round_two, submission=s.b, tier="third", reason="Back.", by=s.organizer)
     assert kept is None and not Award.objects.filter(round=round_two, submission=s.b).exists()
     assert actions(s.contest)[-1] == ("award_overridden", "negation-task in Round 2: second -> third (kept from an "
                                                           "earlier round: nothing more is paid) (proposed: third). "
                                                           "Reason: Back.")
-    services.override_award(round=round_two, submission=s.b, tier="second", reason="Reconsidered.", by=s.organizer)
-    services.release_feedback(round=round_two, by=s.organizer)
+    outcome.override_award(round=round_two, submission=s.b, tier="second", reason="Reconsidered.", by=s.organizer)
+    outcome.release_feedback(round=round_two, by=s.organizer)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.announce_awards(round=round_two, by=s.organizer, site="https://portal.test")
+        outcome.announce_awards(round=round_two, by=s.organizer, site="https://portal.test")
     [mail] = [m for m in mailoutbox if "bob.q8@contestants-two.test" in m.to]
     assert (mail.to, mail.subject) == (["bob.q8@contestants-two.test", "grace@cobol-navy.org"],
                                        "Inverse Scaling Prize: upgraded to a second prize for negation-task")
