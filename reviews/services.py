@@ -151,9 +151,12 @@ def drop_conflicted_assignments_of(*, user) -> list[Assignment]:
 
 
 def _remove_conflicted(assignments, *, actor) -> list[Assignment]:
+    assignments = list(assignments.select_related("reviewer", "submission__contest", "submission__owner"))
+    conflicted = selectors.conflict_pairs(reviewers={a.reviewer for a in assignments},
+                                          submissions={a.submission for a in assignments})
     removed = []
-    for assignment in assignments.select_related("reviewer", "submission__contest", "submission__owner"):
-        reason = selectors.conflict_reason(assignment.reviewer, assignment.submission)
+    for assignment in assignments:
+        reason = conflicted.get((assignment.submission_id, assignment.reviewer_id))
         if reason is not None:
             _remove(assignment, actor=actor, reason=f"Conflict of interest: {reason}")
             removed.append(assignment)
@@ -241,10 +244,11 @@ def auto_assign(*, round: Round, by, due_at=None, site: str = "") -> AutoAssigne
             result.created.append(_create_assignment(
                 submission=planned.submissions[submission_pk], reviewer=planned.reviewers[username], by=by,
                 due_at=due_at, automatic=True))
+        labels = selectors.submission_labels(result.created)
         for reviewer in planned.reviewers.values():
             mine = [a for a in result.created if a.reviewer_id == reviewer.pk]
             if mine:
-                notifications.assigned(reviewer=reviewer, items=[(selectors.submission_label(a), a.due_at) for a in mine],
+                notifications.assigned(reviewer=reviewer, items=[(labels[a.submission_id], a.due_at) for a in mine],
                                        site=site)
     result.short = {planned.submissions[pk]: why for pk, why in planned.plan.short.items()}
     return result

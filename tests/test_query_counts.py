@@ -1,6 +1,7 @@
 """How many SQL queries each page and endpoint makes: a fixed number, whatever the number of
-submissions, versions, models or results (no N+1). Counts are taken with the trend cache warm (the
-first request computes the trends from the per-example results; every later one reads them)."""
+submissions, versions, models, results, assignments or reviews (no N+1). Counts are taken with the
+trend cache warm (the first request computes the trends from the per-example results; every later
+one reads them)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from rest_framework.test import APIClient
 from evaluation.models import LanguageModel, ModelSeries, Result, Run
 from portal import services
 from portal.models import Author, Submission, SubmissionVersion
+from reviews import outcome
+from reviews import services as review_services
+from reviews.models import Assignment, Criterion, ReviewSettings
 from tests import datasets, factories
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +173,161 @@ def test_the_contest_list_endpoint_makes_the_same_queries_for_one_contest_or_thr
                            opens_at=timezone.now() + timedelta(days=40), closes_at=timezone.now() + timedelta(days=50))
     check(owner_api, "/api/contests/", expected=3, assert_num_queries=django_assert_num_queries)
     assert len(owner_api.get("/api/contests/").json()) == 3
+
+
+# --- the review side ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def organizer(contest):
+    return factories.organizer(username="olga")
+
+
+def panel_of(contest, organizer, *, count: int, first: int = 0) -> list:
+    """`count` more reviewers (rev<i>@reviewers.test) on the contest's panel."""
+    reviewers = [factories.reviewer(username=f"rev{i}", email=f"rev{i}@reviewers.test")
+                 for i in range(first, first + count)]
+    for reviewer in reviewers:
+        review_services.add_reviewer(contest=contest, user=reviewer, by=organizer)
+    return reviewers
+
+
+def reviewed(submission, reviewer, organizer, *, submit: bool = True) -> Assignment:
+    """The reviewer assigned to the submission, with a review submitted (every criterion accepted) or a draft."""
+    assignment = review_services.assign(submission=submission, reviewer=reviewer, by=organizer)
+    levels = dict.fromkeys(Criterion.objects.values_list("key", flat=True), "accepted")
+    review_services.save_review(assignment=assignment, user=reviewer, levels=levels, to_authors="Clear.",
+                                to_organizers="Sound.", submit=submit)
+    return assignment
+
+
+def test_the_reviewers_page_makes_the_same_queries_for_2_or_10_assignments(client, contest, owner, organizer,
+                                                                           django_assert_num_queries):
+    first = first_submission(contest=contest, owner=owner)
+    submissions = [first, *copies(first, count=9)]
+    [rita] = panel_of(contest, organizer, count=1)
+    for submission in submissions[:2]:
+        reviewed(submission, rita, organizer)
+    client.force_login(rita)
+    # session, user, profile; the assignments, their authors and owners, rita's conflicts (which she may
+    # see); the contests' review settings (the labels); rita's rankings; the round's review deadline
+    # (open?); rita's conflicts (the list)
+    check(client, "/reviews/", expected=10, assert_num_queries=django_assert_num_queries)
+    for i, submission in enumerate(submissions[2:]):
+        reviewed(submission, rita, organizer, submit=i % 2 == 0)
+    review_services.save_ranking(reviewer=rita, round=first.round,
+                                 submission_ids=[s.pk for s in submissions[:2]] + [s.pk for s in submissions[2::2]])
+    check(client, "/reviews/", expected=10, assert_num_queries=django_assert_num_queries)
+    page = client.get("/reviews/").content.decode()
+    assert (page.count('href="/reviews/assignments/'), page.count("Submitted"), page.count("Draft")) == (10, 6, 4)
+    ReviewSettings.objects.create(contest=contest, reviewers_see_task_name=True)
+    # + the authors and owners of the submissions whose names are shown (redacted)
+    check(client, "/reviews/", expected=11, assert_num_queries=django_assert_num_queries)
+    assert ">copy-8</a>" in client.get("/reviews/").content.decode()
+
+
+def test_the_assignment_page_makes_the_same_queries_for_2_or_10_reviews(client, contest, owner, organizer,
+                                                                        django_assert_num_queries):
+    first = first_submission(contest=contest, owner=owner)
+    scored(first.current_version, models=3)
+    reviewers = panel_of(contest, organizer, count=10)
+    mine = reviewed(first, reviewers[0], organizer)
+    reviewed(first, reviewers[1], organizer)
+    url = f"/reviews/assignments/{mine.pk}/"
+    client.force_login(reviewers[0])
+    # session, user, profile; the assignment, its authors and owner, the reviewer's conflicts (may she see
+    # it?); the rubric's criteria and levels; the submission's assignments with their reviews, its authors
+    # and owner, the reviewer's conflicts (which reviews she sees); the authors and owner, the review
+    # settings (the anonymised submission); the review deadline twice (open? and when); series, runs,
+    # results, eligibility override, the authors and owner (the anonymised results)
+    check(client, url, expected=20, assert_num_queries=django_assert_num_queries)
+    client.force_login(organizer)
+    # organizers see every assignment and, for each review, its revisions (one query for all)
+    check(client, url, expected=17, assert_num_queries=django_assert_num_queries)
+    for reviewer in reviewers[2:]:
+        reviewed(first, reviewer, organizer)
+    copies(first, count=8)
+    check(client, url, expected=17, assert_num_queries=django_assert_num_queries)
+    assert client.get(url).content.decode().count("Sound.") == 10  # every comment to the organizers
+    client.force_login(reviewers[0])
+    check(client, url, expected=20, assert_num_queries=django_assert_num_queries)
+    assert client.get(url).content.decode().count("Clear.") == 10 + 1  # every review (hers submitted), and her form
+
+
+def test_the_contest_review_page_makes_the_same_queries_for_2_or_10_submissions(client, contest, owner, organizer,
+                                                                                django_assert_num_queries):
+    first = first_submission(contest=contest, owner=owner)
+    submissions = [first, *copies(first, count=1)]
+    reviewers = panel_of(contest, organizer, count=3)
+    for submission in submissions:
+        for reviewer in reviewers[:2]:
+            reviewed(submission, reviewer, organizer, submit=False)
+    client.force_login(organizer)
+    url = f"/reviews/contests/{contest.slug}/"
+    # session, user, profile; the contest, its review settings (the page, the overview), its rounds; per
+    # round: the settings, the submissions, their owners (who may not review), the panel, the authors and
+    # owners and the panel's conflicts (conflicts), the load, the assignments with their reviews, the
+    # review deadline; the panel (the page); the forms' choices (reviewers three times, submissions twice)
+    check(client, url, expected=22, assert_num_queries=django_assert_num_queries)
+    more = copies(first, count=8, first=1)
+    reviewers += panel_of(contest, organizer, count=3, first=3)
+    for i, submission in enumerate(more):
+        for reviewer in (reviewers[i % 6], reviewers[(i + 1) % 6]):
+            reviewed(submission, reviewer, organizer, submit=i % 2 == 0)
+    check(client, url, expected=22, assert_num_queries=django_assert_num_queries)
+    page = client.get(url).content.decode()
+    assert (page.count("· submitted"), page.count("· draft")) == (8, 12)
+    assert page.count("automatic assignment would add") == 10  # each has 2 of the 3 reviewers it needs
+
+
+def test_the_awards_page_and_endpoint_make_the_same_queries_for_2_or_10_submissions(
+        client, contest, owner, organizer, django_assert_num_queries):
+    first = first_submission(contest=contest, owner=owner)
+    reviewers = panel_of(contest, organizer, count=4)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=organizer).key}")
+    client.force_login(organizer)
+    url = f"/reviews/contests/{contest.slug}/rounds/1/awards/"
+
+    def review_and_rank(some: list[Submission]) -> None:
+        for i, submission in enumerate(some):
+            for reviewer in (reviewers[i % 4], reviewers[(i + 1) % 4]):
+                reviewed(submission, reviewer, organizer)
+        for reviewer in reviewers:
+            ids = [a.submission_id for a in reviewer.review_assignments.filter(removed_at__isnull=True)
+                   .order_by("-submission_id")]
+            if ids:
+                review_services.save_ranking(reviewer=reviewer, round=first.round, submission_ids=ids)
+        outcome.confirm_awards(round=first.round, by=organizer)
+
+    review_and_rank([first, *copies(first, count=1)])
+    # session, user, profile; the round; the proposal (13: the settings and whether an earlier round
+    # exists (caps); the earlier rounds' tiers and payments; the round's awards; the candidates; the
+    # criteria and the candidates' assignments with reviews (levels); the contest's assignments with
+    # reviews and the rankings (rank scores); the tally; announced?; the first round?); the rubric's
+    # criteria and levels; the settings (amounts)
+    check(client, url, expected=20, assert_num_queries=django_assert_num_queries)
+    # token and user, profile; the contest, its rounds; the proposal of each (13)
+    check(api, f"/api/contests/{contest.slug}/awards/", expected=17, assert_num_queries=django_assert_num_queries)
+    review_and_rank(copies(first, count=8, first=1))
+    check(client, url, expected=20, assert_num_queries=django_assert_num_queries)
+    check(api, f"/api/contests/{contest.slug}/awards/", expected=17, assert_num_queries=django_assert_num_queries)
+    candidates = api.get(f"/api/contests/{contest.slug}/awards/").json()["rounds"][0]["candidates"]
+    assert [(c["reviews"], c["eligible_tier"]) for c in candidates] == [(2, "third")] * 10
+    assert sum(1 for c in candidates if c["award"]) == 5  # the round's third-prize cap
+
+
+def test_the_audit_log_makes_the_same_queries_for_2_or_10_assignments(client, contest, owner, organizer,
+                                                                      django_assert_num_queries):
+    first = first_submission(contest=contest, owner=owner)
+    submissions = [first, *copies(first, count=9)]
+    reviewers = panel_of(contest, organizer, count=2)
+    client.force_login(organizer)
+    url = f"/reviews/contests/{contest.slug}/audit/"
+    for submission in submissions[:2]:
+        reviewed(submission, reviewers[0], organizer)
+    check(client, url, expected=5, assert_num_queries=django_assert_num_queries)  # session, user, profile,
+    for submission in submissions[2:]:                                           # contest, entries
+        reviewed(submission, reviewers[1], organizer)
+    check(client, url, expected=5, assert_num_queries=django_assert_num_queries)
+    assert client.get(url).content.decode().count("<tr><td>") == 2 + 10 * 2  # the panel; each assigned and reviewed

@@ -10,6 +10,10 @@ One rule per kind of object, asked by every page, API endpoint, email and downlo
   through `redactor_for` (authors' names, emails, affiliations and the owner's username removed);
 - the evaluation results of an assignment's submission: `results_for_assignment` (every series).
 
+Each read of many objects takes a fixed number of queries, whatever their number (the `..._of_each`
+reads are the bulk forms of the single ones), so the review pages' queries do not grow with the
+submissions, reviews and assignments (tests/test_query_counts.py).
+
 The reads live in modules by concern, and callers import them from here (`selectors.shown_reviews`):
 - rounds.py: a contest's review settings, each round's review calendar, caps and amounts;
 - assignments.py: the panel, conflicts of interest, assignments and who may see them, reviewers' names;
@@ -31,10 +35,12 @@ from .anonymity import (
     results_for_assignment,
     series_trends,
     submission_label,
+    submission_labels,
 )
 from .assignments import (
     People,
     active_assignments_of,
+    active_assignments_of_each,
     assignment_load,
     assignments_visible_to,
     conflict_pairs,
@@ -46,6 +52,7 @@ from .assignments import (
     numbered_reviewer,
     panel,
     people_of,
+    people_of_each,
     reviewer_identity,
     reviewer_label,
 )
@@ -54,6 +61,7 @@ from .awards import (
     Proposal,
     accepted_submissions,
     announced_prize,
+    announced_prizes,
     award_proposal,
     award_tally,
     awards_visible_to,
@@ -82,6 +90,7 @@ from .reviews import (
     rubric,
     shown_reviews,
     submitted_levels,
+    submitted_levels_of_each,
 )
 from .rounds import (
     amount_for,
@@ -91,19 +100,22 @@ from .rounds import (
     review_deadline,
     review_round,
     review_settings,
+    review_settings_of_each,
     reviews_open,
 )
 
 __all__ = [
     "AnonymousSubmission", "CandidateRow", "People", "Proposal", "ReviewerResults", "ReviewerRound", "RoundPlan",
     "RoundStatus", "ShownReview", "SubmissionStatus", "accepted_submissions", "active_assignments_of",
-    "amount_for", "announced_prize", "anonymised_results", "anonymised_zip", "anonymous_submission",
+    "active_assignments_of_each", "amount_for", "announced_prize", "announced_prizes", "anonymised_results", "anonymised_zip", "anonymous_submission",
     "assignment_load", "assignment_plan", "assignments_visible_to", "audit_entries", "author_scan_warnings",
     "award_proposal", "award_tally", "awards_announced", "awards_visible_to", "candidate_rows", "caps_for",
     "conflict_pairs", "conflict_reason", "conflicts_of", "contests_for_organizers", "contests_reviewed_by",
     "criterion_keys", "eligible_reviewers", "get_assignment_for", "is_first_round", "numbered_reviewer",
-    "paid_before", "panel", "people_of", "previous_tiers", "rank_scores", "ranking_of", "redactor_for",
+    "paid_before", "panel", "people_of", "people_of_each", "previous_tiers", "rank_scores", "ranking_of", "redactor_for",
     "results_for_assignment", "review_deadline", "review_overview", "review_round", "review_settings",
+    "review_settings_of_each",
     "reviewed_for_ranking", "reviewer_identity", "reviewer_label", "reviewer_rounds", "reviews_open", "rubric",
-    "series_trends", "shown_reviews", "submission_label", "submitted_levels",
+    "series_trends", "shown_reviews", "submission_label", "submission_labels", "submitted_levels",
+    "submitted_levels_of_each",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,8 +21,8 @@ from portal.models import Submission, SubmissionVersion
 from .. import conflicts, suggestions, taskzip
 from ..models import Assignment
 from ..redaction import Redactor
-from .assignments import people_of
-from .rounds import review_settings
+from .assignments import People, people_of, people_of_each
+from .rounds import review_settings, review_settings_of_each
 
 PREVIEW_ROWS = 3
 
@@ -32,10 +33,14 @@ REVIEWER_FIELDS = ("what_it_tests", "correct_behaviour", "why_it_matters", "data
                    "persists_few_shot", "persists_finetuning", "persists_rlhf")
 
 
-def redactor_for(submission: Submission) -> Redactor:
-    people = people_of(submission)
+def redactor_of(people: People) -> Redactor:
+    """What removes these people from a text or a file (public mail domains stay: they name nobody)."""
     return Redactor.for_people(names=people.names, emails=people.emails, usernames=people.usernames,
                                affiliations=people.affiliations, public_domains=conflicts.PUBLIC_MAIL_DOMAINS)
+
+
+def redactor_for(submission: Submission) -> Redactor:
+    return redactor_of(people_of(submission))
 
 
 @dataclass
@@ -49,12 +54,27 @@ class AnonymousSubmission:
     files: list[dict]  # anonymous name, kind, index, rows, columns, preview (redacted rows)
 
 
-def submission_label(assignment: Assignment, redactor: Redactor | None = None) -> str:
-    """What a reviewer calls the submission: its task name if the contest allows it, else a number."""
-    submission = assignment.submission
-    if review_settings(submission.contest).reviewers_see_task_name:
+def _label(submission: Submission, *, shows_name: bool, redactor: Redactor | None) -> str:
+    if shows_name:
         return (redactor or redactor_for(submission)).text(submission.task_name)
     return f"Submission {submission.pk}"
+
+
+def submission_label(assignment: Assignment, redactor: Redactor | None = None) -> str:
+    """What a reviewer calls the submission: its task name (redacted) if the contest allows it, else a number."""
+    submission = assignment.submission
+    return _label(submission, shows_name=review_settings(submission.contest).reviewers_see_task_name,
+                  redactor=redactor)
+
+
+def submission_labels(assignments: Iterable[Assignment]) -> dict[int, str]:
+    """Submission id -> submission_label, for any number of assignments in two queries (the contests'
+    settings; the authors of the submissions whose contest shows task names)."""
+    submissions = {a.submission_id: a.submission for a in assignments}
+    settings = review_settings_of_each(s.contest_id for s in submissions.values())
+    named = [s for s in submissions.values() if settings[s.contest_id].reviewers_see_task_name]
+    redactors = {pk: redactor_of(people) for pk, people in people_of_each(named).items()}
+    return {pk: _label(s, shows_name=pk in redactors, redactor=redactors.get(pk)) for pk, s in submissions.items()}
 
 
 def anonymous_submission(assignment: Assignment, *, preview: bool = False) -> AnonymousSubmission:
@@ -72,7 +92,7 @@ def anonymous_submission(assignment: Assignment, *, preview: bool = False) -> An
             file["preview"] = pd.read_csv(io.BytesIO(data), nrows=PREVIEW_ROWS, dtype=str,
                                           keep_default_na=False).to_dict("records")
     return AnonymousSubmission(
-        label=submission_label(assignment, redactor),
+        label=_label(submission, shows_name=shows_name, redactor=redactor),
         task_name=redactor.text(version.task_name) if shows_name else None,
         metric=version.metric, shot_setting=version.shot_setting, has_control_data=version.has_control_data,
         fields=[(name, str(SubmissionVersion._meta.get_field(name).verbose_name), redactor.text(getattr(version, name)))

@@ -8,12 +8,13 @@ and how a reviewer is named to each reader.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.http import Http404
 
-from portal.models import Author, Contest, Submission
+from portal.models import Contest, Submission
 from portal.roles import ORGANIZER, REVIEWER, role_of
 
 from .. import conflicts
@@ -30,12 +31,30 @@ class People:
     usernames: tuple[str, ...]
 
 
-def people_of(submission: Submission) -> People:
-    authors = list(Author.objects.filter(version__submission=submission).values_list("name", "email", "affiliation"))
-    owner = submission.owner
-    emails = {e.lower() for _, e, _ in authors if e} | ({owner.email.lower()} if owner.email else set())
+def people_of_each(submissions: Iterable[Submission]) -> dict[int, People]:
+    """Submission id -> everyone it could be traced to, for any number of submissions in one query."""
+    ids = {s.pk for s in submissions}
+    if not ids:
+        return {}
+    owners: dict[int, tuple[str, str]] = {}
+    authors: dict[int, list[tuple[str, str, str]]] = {pk: [] for pk in ids}
+    for pk, username, owner_email, name, email, affiliation in Submission.objects.filter(pk__in=ids).values_list(
+            "pk", "owner__username", "owner__email", "versions__authors__name", "versions__authors__email",
+            "versions__authors__affiliation"):
+        owners[pk] = (username, owner_email)
+        if name is not None:  # None: a submission without a version (no author joined)
+            authors[pk].append((name, email, affiliation))
+    return {pk: _people(authors[pk], *owners[pk]) for pk in ids}
+
+
+def _people(authors: list[tuple[str, str, str]], username: str, owner_email: str) -> People:
+    emails = {e.lower() for _, e, _ in authors if e} | ({owner_email.lower()} if owner_email else set())
     return People(names=tuple(sorted({n for n, _, _ in authors if n})), emails=tuple(sorted(emails)),
-                  affiliations=tuple(sorted({a for _, _, a in authors if a})), usernames=(owner.username,))
+                  affiliations=tuple(sorted({a for _, _, a in authors if a})), usernames=(username,))
+
+
+def people_of(submission: Submission) -> People:
+    return people_of_each([submission])[submission.pk]
 
 
 def _declared(rows) -> list[conflicts.Declared]:
@@ -43,26 +62,26 @@ def _declared(rows) -> list[conflicts.Declared]:
 
 
 def conflict_reason(reviewer, submission: Submission) -> str | None:
-    """Why this reviewer may not review this submission, or None (reviews/conflicts.py). The reason names
-    authors' addresses, so it is for organizers only."""
-    return conflicts.conflict_reason(
-        username=reviewer.username, email=reviewer.email, submission_id=submission.pk,
-        author_emails=people_of(submission).emails, declared=_declared(Conflict.objects.filter(reviewer=reviewer)))
+    """Why this reviewer may not review this submission, or None (the rule: reviews/conflicts.py). The reason
+    names authors' addresses, so it is for organizers only."""
+    return conflict_pairs(reviewers=[reviewer], submissions=[submission]).get((submission.pk, reviewer.pk))
 
 
-def conflict_pairs(*, reviewers: list, submissions: list[Submission]) -> dict[tuple[int, int], str]:
-    """(submission id, reviewer id) -> the reason, for every conflicted pair (conflict_reason, in bulk)."""
-    emails = {s.pk: people_of(s).emails for s in submissions}
+def conflict_pairs(*, reviewers: Iterable, submissions: Iterable[Submission]) -> dict[tuple[int, int], str]:
+    """(submission id, reviewer id) -> the reason, for every conflicted pair (conflict_reason, in bulk: two
+    queries whatever the numbers of reviewers and submissions)."""
+    reviewers = {r.pk: r for r in reviewers}
+    emails = {pk: people.emails for pk, people in people_of_each(submissions).items()}
     declared: dict[int, list] = {}
-    for conflict in Conflict.objects.filter(reviewer__in=reviewers):
+    for conflict in Conflict.objects.filter(reviewer_id__in=list(reviewers)):
         declared.setdefault(conflict.reviewer_id, []).append(conflict)
     pairs = {}
-    for s in submissions:
-        for r in reviewers:
-            reason = conflicts.conflict_reason(username=r.username, email=r.email, submission_id=s.pk,
-                                               author_emails=emails[s.pk], declared=_declared(declared.get(r.pk, [])))
+    for submission_id, author_emails in emails.items():
+        for r in reviewers.values():
+            reason = conflicts.conflict_reason(username=r.username, email=r.email, submission_id=submission_id,
+                                               author_emails=author_emails, declared=_declared(declared.get(r.pk, [])))
             if reason is not None:
-                pairs[(s.pk, r.pk)] = reason
+                pairs[(submission_id, r.pk)] = reason
     return pairs
 
 
@@ -71,8 +90,8 @@ def conflicts_of(reviewer) -> QuerySet[Conflict]:
 
 
 def panel(contest: Contest) -> list:
-    """The contest's reviewers, by username."""
-    return [cr.user for cr in ContestReviewer.objects.filter(contest=contest).select_related("user")]
+    """The contest's reviewers, by username (with their roles)."""
+    return [cr.user for cr in ContestReviewer.objects.filter(contest=contest).select_related("user__profile")]
 
 
 def contests_reviewed_by(reviewer) -> list[Contest]:
@@ -83,7 +102,7 @@ def contests_reviewed_by(reviewer) -> list[Contest]:
 def active_assignments() -> QuerySet[Assignment]:
     """Every assignment not removed, with what the pages show of it (for the selectors of this package)."""
     return (Assignment.objects.filter(removed_at__isnull=True)
-            .select_related("reviewer", "submission__owner", "submission__round__contest",
+            .select_related("reviewer", "submission__owner", "submission__contest", "submission__round__contest",
                             "submission__current_version", "review")
             .order_by("pk"))
 
@@ -94,8 +113,16 @@ def visible(user, assignments: QuerySet[Assignment]) -> list[Assignment]:
     if role == ORGANIZER:
         return list(assignments)
     if role == REVIEWER:
-        return [a for a in assignments.filter(reviewer=user) if conflict_reason(user, a.submission) is None]
+        return without_conflicts(user, list(assignments.filter(reviewer=user)))
     return []
+
+
+def without_conflicts(reviewer, assignments: list[Assignment]) -> list[Assignment]:
+    """Those of the reviewer's own assignments across which no conflict stands (two queries for all)."""
+    if not assignments:
+        return []
+    conflicted = conflict_pairs(reviewers=[reviewer], submissions=[a.submission for a in assignments])
+    return [a for a in assignments if (a.submission_id, reviewer.pk) not in conflicted]
 
 
 def assignments_visible_to(user) -> list[Assignment]:
@@ -112,7 +139,15 @@ def get_assignment_for(*, user, pk: int) -> Assignment:
 
 
 def active_assignments_of(submission: Submission) -> list[Assignment]:
-    return list(active_assignments().filter(submission=submission))
+    return active_assignments_of_each([submission])[submission.pk]
+
+
+def active_assignments_of_each(submissions: Iterable[Submission]) -> dict[int, list[Assignment]]:
+    """Submission id -> its active assignments, in the order they were made (one query for all)."""
+    out: dict[int, list[Assignment]] = {s.pk: [] for s in submissions}
+    for assignment in active_assignments().filter(submission_id__in=list(out)):
+        out[assignment.submission_id].append(assignment)
+    return out
 
 
 def assignment_load(contest: Contest) -> dict[int, int]:

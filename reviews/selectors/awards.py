@@ -6,7 +6,7 @@ decided, each submission's prize over the rounds, and the Accepted Tasks. The ar
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -16,7 +16,7 @@ from portal.roles import CONTESTANT, ORGANIZER, role_of
 from .. import prizes
 from ..models import Award, Ranking
 from .assignments import active_assignments
-from .reviews import submitted, submitted_levels
+from .reviews import submitted, submitted_levels_of_each
 from .rounds import awards_announced, caps_for, is_first_round
 
 
@@ -110,12 +110,14 @@ def candidate_rows(round: Round) -> list[CandidateRow]:
     """The round's submissions and the contest's earlier winners, each with its combined levels."""
     previous = previous_tiers(round)
     paid = paid_before(round)
-    submissions = (Submission.objects.filter(current_version__isnull=False)
-                   .filter(round=round) | Submission.objects.filter(pk__in=previous))
+    submissions = list((Submission.objects.filter(current_version__isnull=False).filter(round=round)
+                        | Submission.objects.filter(pk__in=previous))
+                       .select_related("owner", "round").distinct().order_by("pk"))
     awards = {a.submission_id: a for a in Award.objects.filter(round=round)}
+    levels_of = submitted_levels_of_each(submissions)
     rows = []
-    for submission in submissions.select_related("owner", "round").distinct().order_by("pk"):
-        reviews = submitted_levels(submission)
+    for submission in submissions:
+        reviews = levels_of[submission.pk]
         levels = prizes.combine(reviews)
         rows.append(CandidateRow(
             submission=submission, reviews=len(reviews), levels=levels, tier=prizes.eligible_tier(levels),
@@ -156,19 +158,29 @@ def awards_visible_to(*, user, submission: Submission) -> list[Award]:
 
 def announced_prize(submission: Submission) -> prizes.Prize | None:
     """The submission's prize over the rounds whose awards were announced."""
-    return prizes.prize_of(list(Award.objects.filter(submission=submission, round__review_round__awards_announced_at__isnull=False)
-                         .select_related("round").order_by("round__number")))
+    return announced_prizes([submission])[submission.pk]
+
+
+def announced_prizes(submissions: Iterable[Submission]) -> dict[int, prizes.Prize | None]:
+    """Submission id -> announced_prize, for any number of submissions in one query."""
+    awards: dict[int, list[Award]] = {s.pk: [] for s in submissions}
+    for award in (Award.objects.filter(submission_id__in=list(awards), round__review_round__awards_announced_at__isnull=False)
+                  .select_related("round").order_by("round__number")):
+        awards[award.submission_id].append(award)
+    return {pk: prizes.prize_of(theirs) for pk, theirs in awards.items()}
 
 
 def accepted_submissions(contest: Contest) -> list[tuple[Submission, str, prizes.Prize | None]]:
     """The Accepted Tasks: eligible for a tier by their reviews, or awarded. (submission, tier, announced prize)."""
+    submissions = list(Submission.objects.filter(contest=contest, current_version__isnull=False)
+                       .select_related("round", "owner", "current_version")
+                       .prefetch_related("current_version__authors").order_by("round__number", "task_name"))
+    levels = submitted_levels_of_each(submissions)
+    prizes_won = announced_prizes(submissions)
     out = []
-    submissions = (Submission.objects.filter(contest=contest, current_version__isnull=False)
-                   .select_related("round", "owner", "current_version")
-                   .prefetch_related("current_version__authors").order_by("round__number", "task_name"))
     for submission in submissions:
-        tier = prizes.eligible_tier(prizes.combine(submitted_levels(submission)))
-        prize = announced_prize(submission)
+        tier = prizes.eligible_tier(prizes.combine(levels[submission.pk]))
+        prize = prizes_won[submission.pk]
         if tier != prizes.NONE or prize is not None:
             out.append((submission, tier, prize))
     return out

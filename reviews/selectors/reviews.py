@@ -6,6 +6,7 @@ the reviewers' rankings, and a reviewer's own page.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,14 +16,15 @@ from portal.selectors import feedback_released
 
 from .. import prizes
 from ..models import Assignment, Criterion, Ranking, Review
-from .anonymity import submission_label
+from .anonymity import submission_labels
 from .assignments import (
     active_assignments,
     active_assignments_of,
+    active_assignments_of_each,
     assignments_visible_to,
     reviewer_identity,
     reviewer_label,
-    visible,
+    without_conflicts,
 )
 from .rounds import reviews_open
 
@@ -83,12 +85,13 @@ def shown_reviews(*, viewer, submission: Submission) -> list[ShownReview]:
     authors) once their own is submitted. The owner: the submitted reviews' levels and comments to
     the authors, once the round's feedback is released. Anyone else: nothing.
     """
-    assignments = active_assignments_of(submission)
     role = role_of(viewer)
     if role == ORGANIZER:
+        assignments = list(active_assignments().filter(submission=submission).prefetch_related("review__revisions"))
         return [_shown(review_of(a), a, viewer, confidential=True) for a in assignments]
+    assignments = active_assignments_of(submission)
     if role == REVIEWER:
-        mine = visible(viewer, active_assignments().filter(submission=submission))
+        mine = without_conflicts(viewer, [a for a in assignments if a.reviewer_id == viewer.pk])
         if not mine:
             return []
         own_review = review_of(mine[0])
@@ -104,8 +107,14 @@ def shown_reviews(*, viewer, submission: Submission) -> list[ShownReview]:
 
 def submitted_levels(submission: Submission) -> list[dict[str, str]]:
     """The levels of the submitted reviews of the submission's active assignments, on the current criteria."""
+    return submitted_levels_of_each([submission])[submission.pk]
+
+
+def submitted_levels_of_each(submissions: Iterable[Submission]) -> dict[int, list[dict[str, str]]]:
+    """Submission id -> submitted_levels, for any number of submissions in two queries."""
     keys = criterion_keys()
-    return [{k: r.levels[k] for k in keys if k in r.levels} for _, r in submitted(active_assignments_of(submission))]
+    return {pk: [{k: r.levels[k] for k in keys if k in r.levels} for _, r in submitted(assignments)]
+            for pk, assignments in active_assignments_of_each(submissions).items()}
 
 
 def reviewed_for_ranking(*, reviewer, round: Round) -> list[Assignment]:
@@ -129,16 +138,19 @@ class ReviewerRound:
 
 
 def reviewer_rounds(reviewer) -> list[ReviewerRound]:
+    """The reviewer's page, round by round: the queries do not grow with their assignments."""
+    mine = assignments_visible_to(reviewer)
+    labels = submission_labels(mine)
+    rankings = {r.round_id: list(r.submission_ids) for r in Ranking.objects.filter(reviewer=reviewer)}
     by_round: dict[int, list[Assignment]] = {}
-    for a in assignments_visible_to(reviewer):
+    for a in mine:
         by_round.setdefault(a.submission.round_id, []).append(a)
     out = []
-    for items in by_round.values():
-        round = items[0].submission.round
-        labels = {a.submission_id: submission_label(a) for a in items}
-        reviewed = [a.submission_id for a in reviewed_for_ranking(reviewer=reviewer, round=round)]
-        saved = [sid for sid in ranking_of(reviewer=reviewer, round=round) if sid in reviewed]
+    for round_id, items in by_round.items():
+        reviewed = [a.submission_id for a, _ in submitted(items)]  # reviewed_for_ranking, from the same reads
+        saved = [sid for sid in rankings.get(round_id, []) if sid in reviewed]
         order = saved + [sid for sid in reviewed if sid not in saved]
+        round = items[0].submission.round
         out.append(ReviewerRound(round=round, assignments=[(a, labels[a.submission_id]) for a in items],
                                  ranked=[(sid, labels[sid]) for sid in order], open=reviews_open(round=round)))
     return sorted(out, key=lambda r: (r.round.contest_id, r.round.number))

@@ -3,6 +3,7 @@ whether the awards are announced, and the caps and amounts of its prizes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.utils import timezone
@@ -17,6 +18,13 @@ from ..models import ReviewRound, ReviewSettings
 def review_settings(contest: Contest) -> ReviewSettings:
     """The contest's settings; the defaults (unsaved) until an organizer saves some."""
     return ReviewSettings.objects.filter(contest=contest).first() or ReviewSettings(contest=contest)
+
+
+def review_settings_of_each(contest_ids: Iterable[int]) -> dict[int, ReviewSettings]:
+    """Contest id -> its settings (review_settings, for several contests in one query)."""
+    ids = set(contest_ids)
+    saved = {s.contest_id: s for s in ReviewSettings.objects.filter(contest_id__in=ids)}
+    return {pk: saved.get(pk) or ReviewSettings(contest_id=pk) for pk in ids}
 
 
 def review_round(round: Round) -> ReviewRound:
