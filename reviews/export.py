@@ -136,9 +136,11 @@ def reviews_csv(contest: Contest, *, viewer, identities: bool = False) -> str:
     header = ["round", "submission_id", "task_name", "reviewer", "status", "submitted_at", "revisions", *keys,
               "to_authors", "to_organizers"]
     rows = []
-    submissions = Submission.objects.filter(contest=contest).select_related("round").order_by("round__number", "pk")
+    submissions = list(Submission.objects.filter(contest=contest).select_related("round")
+                       .order_by("round__number", "pk"))
+    shown = selectors.shown_reviews_of_each(viewer=viewer, submissions=submissions)
     for submission in submissions:
-        for review in selectors.shown_reviews(viewer=viewer, submission=submission):
+        for review in shown[submission.pk]:
             who = review.reviewer if identities and review.reviewer else selectors.numbered_reviewer(review.number)
             rows.append([submission.round.number, submission.pk, submission.task_name, who, review.status,
                          review.submitted_at.isoformat() if review.submitted_at else "",
@@ -156,14 +158,17 @@ def awards_csv(contest: Contest) -> str:
               "decided_at", "announced"]
     awards = (Award.objects.filter(round__contest=contest).select_related("round", "submission__owner", "decided_by",
                                                                           "submission__current_version")
-              .order_by("round__number", "submission_id"))
+              .prefetch_related("submission__current_version__authors").order_by("round__number", "submission_id"))
     paid: dict[int, int] = {}
+    announced: dict[int, bool] = {}  # round id -> whether its awards are announced
     rows = []
     for a in awards:
         paid[a.submission_id] = paid.get(a.submission_id, 0) + a.amount
+        if a.round_id not in announced:
+            announced[a.round_id] = selectors.awards_announced(a.round)
         rows.append([a.round.number, a.submission_id, a.submission.task_name, a.submission.owner.username,
                      "; ".join(f"{x.name} <{x.email}>" for x in a.submission.current_version.authors.all()),
                      a.tier, a.upgraded_from, a.amount, paid[a.submission_id], a.proposed_tier or "none",
                      a.override_reason, a.nonprofit, a.decided_by.username if a.decided_by else "",
-                     a.decided_at.isoformat(), "yes" if selectors.awards_announced(a.round) else "no"])
+                     a.decided_at.isoformat(), "yes" if announced[a.round_id] else "no"])
     return _csv(header, rows)

@@ -331,3 +331,29 @@ def test_the_audit_log_makes_the_same_queries_for_2_or_10_assignments(client, co
         reviewed(submission, reviewers[1], organizer)
     check(client, url, expected=5, assert_num_queries=django_assert_num_queries)
     assert client.get(url).content.decode().count("<tr><td>") == 2 + 10 * 2  # the panel; each assigned and reviewed
+
+
+def test_the_review_and_award_exports_make_the_same_queries_for_2_or_10_submissions(
+        client, contest, owner, organizer, django_assert_num_queries):
+    first = first_submission(contest=contest, owner=owner)
+    reviewers = panel_of(contest, organizer, count=2)
+    client.force_login(organizer)
+    urls = [f"/reviews/contests/{contest.slug}/export/reviews.csv", f"/reviews/contests/{contest.slug}/export/awards.csv"]
+
+    def review_and_award(some: list[Submission]) -> None:
+        for submission in some:
+            for reviewer in reviewers:
+                reviewed(submission, reviewer, organizer)
+        outcome.confirm_awards(round=first.round, by=organizer)
+
+    review_and_award([first, *copies(first, count=1)])
+    # session, user, profile; the contest; the criteria, the submissions, their assignments with their reviews,
+    # the reviews' revisions; the audit entry of the export
+    check(client, urls[0], expected=9, assert_num_queries=django_assert_num_queries)
+    # session, user, profile; the contest; the awards, their authors; the round's review round (announced?);
+    # the audit entry
+    check(client, urls[1], expected=8, assert_num_queries=django_assert_num_queries)
+    review_and_award(copies(first, count=8, first=1))
+    check(client, urls[0], expected=9, assert_num_queries=django_assert_num_queries)
+    check(client, urls[1], expected=8, assert_num_queries=django_assert_num_queries)
+    assert [len(client.get(url).content.decode().splitlines()) for url in urls] == [1 + 20, 1 + 5]  # header, rows

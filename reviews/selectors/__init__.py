@@ -89,6 +89,7 @@ from .reviews import (
     reviewer_rounds,
     rubric,
     shown_reviews,
+    shown_reviews_of_each,
     submitted_levels,
     submitted_levels_of_each,
 )
@@ -116,6 +117,6 @@ __all__ = [
     "results_for_assignment", "review_deadline", "review_overview", "review_round", "review_settings",
     "review_settings_of_each",
     "reviewed_for_ranking", "reviewer_identity", "reviewer_label", "reviewer_rounds", "reviews_open", "rubric",
-    "series_trends", "shown_reviews", "submission_label", "submission_labels", "submitted_levels",
+    "series_trends", "shown_reviews", "shown_reviews_of_each", "submission_label", "submission_labels", "submitted_levels",
     "submitted_levels_of_each",
 ]

@@ -19,7 +19,6 @@ from ..models import Assignment, Criterion, Ranking, Review
 from .anonymity import submission_labels
 from .assignments import (
     active_assignments,
-    active_assignments_of,
     active_assignments_of_each,
     assignments_visible_to,
     reviewer_identity,
@@ -85,24 +84,37 @@ def shown_reviews(*, viewer, submission: Submission) -> list[ShownReview]:
     authors) once their own is submitted. The owner: the submitted reviews' levels and comments to
     the authors, once the round's feedback is released. Anyone else: nothing.
     """
+    return shown_reviews_of_each(viewer=viewer, submissions=[submission])[submission.pk]
+
+
+def shown_reviews_of_each(*, viewer, submissions: Iterable[Submission]) -> dict[int, list[ShownReview]]:
+    """Submission id -> shown_reviews, for any number of submissions in a fixed number of queries."""
+    submissions = list(submissions)
+    shown: dict[int, list[ShownReview]] = {s.pk: [] for s in submissions}
     role = role_of(viewer)
     if role == ORGANIZER:
-        assignments = list(active_assignments().filter(submission=submission).prefetch_related("review__revisions"))
-        return [_shown(review_of(a), a, viewer, confidential=True) for a in assignments]
-    assignments = active_assignments_of(submission)
-    if role == REVIEWER:
-        mine = without_conflicts(viewer, [a for a in assignments if a.reviewer_id == viewer.pk])
-        if not mine:
-            return []
-        own_review = review_of(mine[0])
-        shown = [_shown(own_review, mine[0], viewer, confidential=False)]
-        if own_review is not None and own_review.status == Review.SUBMITTED:
-            shown += [_shown(r, a, viewer, confidential=False) for a, r in submitted(assignments)
-                      if a.pk != mine[0].pk]
-        return shown
-    if role == CONTESTANT and submission.owner_id == viewer.pk and feedback_released(round=submission.round):
-        return [_shown(r, a, viewer, confidential=False) for a, r in submitted(assignments)]
-    return []
+        for a in active_assignments().filter(submission_id__in=list(shown)).prefetch_related("review__revisions"):
+            shown[a.submission_id].append(_shown(review_of(a), a, viewer, confidential=True))
+    elif role == REVIEWER:
+        assignments = active_assignments_of_each(submissions)
+        own = [a for theirs in assignments.values() for a in theirs if a.reviewer_id == viewer.pk]
+        mine = {a.submission_id: a for a in without_conflicts(viewer, own)}
+        shown.update((pk, _shown_to_reviewer(viewer, mine[pk], theirs)) for pk, theirs in assignments.items()
+                     if pk in mine)
+    elif role == CONTESTANT:
+        released = [s for s in submissions if s.owner_id == viewer.pk and feedback_released(round=s.round)]
+        for pk, theirs in active_assignments_of_each(released).items():
+            shown[pk] = [_shown(r, a, viewer, confidential=False) for a, r in submitted(theirs)]
+    return shown
+
+
+def _shown_to_reviewer(viewer, mine: Assignment, assignments: list[Assignment]) -> list[ShownReview]:
+    """What the reviewer of `mine` sees of the submission's reviews: their own; the others once theirs is in."""
+    own_review = review_of(mine)
+    shown = [_shown(own_review, mine, viewer, confidential=False)]
+    if own_review is not None and own_review.status == Review.SUBMITTED:
+        shown += [_shown(r, a, viewer, confidential=False) for a, r in submitted(assignments) if a.pk != mine.pk]
+    return shown
 
 
 def submitted_levels(submission: Submission) -> list[dict[str, str]]:
