@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from evaluation.engine.trends import LABELS
 from portal import selectors as portal_selectors
 
 from . import selectors
@@ -65,14 +66,14 @@ class ModelResultSerializer(serializers.Serializer):
 
 
 class TrendSerializer(serializers.Serializer):
-    label = serializers.ChoiceField(choices=["inverse", "standard", "flat", "U-shaped", "inverted-U"], help_text=(
+    label = serializers.ChoiceField(choices=list(LABELS), help_text=(
         "The shape with three or more models; with two, the comparison's direction (see `comparison`)."))
     slope = serializers.FloatField(help_text="Change of the mean per `slope_unit` of size.")
     slope_ci = serializers.ListField(child=serializers.FloatField(), help_text="Its 95% interval.")
     spearman = serializers.FloatField(allow_null=True, help_text="Null with two models.")
     monotonic = serializers.BooleanField(help_text="Strictly monotonic over three or more models; false with two.")
     models = serializers.IntegerField(help_text="How many models the trend rests on.")
-    shape = serializers.ChoiceField(choices=["inverse", "standard", "flat", "U-shaped", "inverted-U"], allow_null=True,
+    shape = serializers.ChoiceField(choices=list(LABELS), allow_null=True,
                                     help_text="Null with two models.")
     comparison = serializers.ChoiceField(choices=["worse", "better", "no different"], allow_null=True,
                                          help_text="Two models: the larger against the smaller; null with more.")

@@ -195,6 +195,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Submit tasks, poll their evaluation and fetch results; review and award them.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # a trend's label and shape share one choice set: one name for it in the schema
+    "ENUM_NAME_OVERRIDES": {"TrendShapeEnum": "evaluation.engine.trends.LABELS"},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
