@@ -9,21 +9,18 @@ reported). --no-progress draws no progress bar at all, transformers' loading bar
 
 This is how contestants develop a task, so a task with fewer examples than the contest requires
 is scored: the count rule is a warning here (printed, and in summary.json's warnings), while the
-submission form refuses such a task. The logic is in evaluation.engine.evaluate; this command
-only parses arguments and prints.
+submission form refuses such a task. The logic is evaluation.engine.cli.run_score (and
+evaluation.engine.evaluate); this command passes it the upload limits of the portal's settings.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluation.engine.evaluate import ModelSpec, evaluate_task, format_table
-from evaluation.engine.taskfile import check_example_count, read_task_zip
-from evaluation.engine.types import METRICS
+from evaluation.engine.cli import add_score_arguments, run_score
+from evaluation.engine.console import Console, Problem
 from portal.uploads import limits_from_settings
 
 
@@ -32,56 +29,16 @@ class Command(BaseCommand):
     requires_system_checks: list = []  # needs no database
 
     def add_arguments(self, parser):
-        parser.add_argument("zip", type=Path, help="the task's zip of CSV files")
-        parser.add_argument("--metric", required=True, choices=METRICS)
-        parser.add_argument("--task-name", required=True, help="the task's name (CSV files are NAME.csv, NAME-PART1.csv ...)")
-        parser.add_argument("--model", action="append", required=True, dest="models", metavar="SPEC",
-                            help="hub id, model folder, FOLDER::FILE.gguf or openai:URL#MODEL; repeat for more")
-        parser.add_argument("--params", type=int, nargs="+", default=None, metavar="N",
-                            help="parameter counts, in the order of --model (default: the model's own count)")
-        parser.add_argument("--out", type=Path, default=None, help="output folder (default ./evaluation-<task name>)")
-        parser.add_argument("--json", action="store_true", help="print summary.json on stdout")
-        parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (default: cuda if there is one)")
-        parser.add_argument("--dtype", default=None, help="float32, bfloat16, float16 (default: fp32 on CPU, bf16/fp16 on GPU)")
-        parser.add_argument("--cache-dir", type=Path, default=None, help="where converted GGUF models are kept")
-        parser.add_argument("--no-progress", action="store_true",
-                            help="no progress bars (neither scoring nor model loading)")
+        add_score_arguments(parser, task_name_required=True, out_required=False)
 
     def handle(self, *args, **opts):
-        models: list[str] = opts["models"]
-        params: list[int] | None = opts["params"]
-        if params is not None and len(params) != len(models):
-            raise CommandError(f"--params gives {len(params)} counts for {len(models)} --model; give one per model, in order.")
-        if not opts["zip"].is_file():
-            raise CommandError(f"{opts['zip']}: no such file")
-
-        report = read_task_zip(opts["zip"], metric=opts["metric"], task_name=opts["task_name"],
-                               limits=limits_from_settings(), min_examples_is_error=False)
-        for issue in report.warnings:
-            self.stderr.write(f"warning: {issue.as_text()}")
-        if not report.valid:
-            for issue in report.errors:
-                self.stderr.write(issue.as_text())
-            self.stderr.write(f"{opts['zip']}: {len(report.errors)} error(s); nothing was scored.")
-            sys.exit(1)
-
-        specs = [ModelSpec(spec, params[i] if params else None) for i, spec in enumerate(models)]
-        out_dir = opts["out"] or Path(f"evaluation-{opts['task_name']}")
-        too_few, _ = check_example_count(report.files)  # what the submission form would refuse
-        summary = evaluate_task(report, metric=opts["metric"], models=specs, out_dir=out_dir,
-                                progress=not opts["no_progress"], cache_dir=opts["cache_dir"],
-                                device=opts["device"], dtype=opts["dtype"], title=opts["task_name"],
-                                task_warnings=too_few)
-
-        table = self.stderr if opts["json"] else self.stdout
-        table.write(format_table(summary, metric=opts["metric"]))
-        for w in summary["warnings"]:
-            if w["model"] is not None:  # the task's own warnings were printed above
-                self.stderr.write(f"warning: {w['model']}: {w['file']}: {w['message']}")
-        for e in summary["errors"]:
-            self.stderr.write(f"error: {e['model']}: {e['file'] or '(model)'}: {e['message']}")
-        table.write(f"wrote {out_dir}/summary.json, {out_dir}/plot.html and per-example CSVs")
-        if opts["json"]:
-            self.stdout.write(json.dumps(summary, indent=2))
-        if summary["errors"]:
-            sys.exit(2)
+        try:
+            status = run_score(path=opts["path"], metric=opts["metric"], task_name=opts["task_name"],
+                               models=opts["models"], console=Console(out=self.stdout.write, err=self.stderr.write),
+                               out_dir=opts["out"], params=opts["params"], as_json=opts["json"],
+                               device=opts["device"], dtype=opts["dtype"], cache_dir=opts["cache_dir"],
+                               progress=not opts["no_progress"], limits=limits_from_settings())
+        except Problem as exc:
+            raise CommandError(str(exc)) from exc
+        if status:
+            sys.exit(status)

@@ -7,17 +7,17 @@
 Exits 0 when the upload is valid (warnings allowed) and 1 when it is not. Without --json it prints
 the files, then every error and warning as ``file, line N, column 'name': message``; with --json it prints
 ``TaskReport.as_dict()``: {"valid", "files", "errors", "warnings"}.
+
+The logic is evaluation.engine.cli.run_validate; this command passes it the upload limits of the
+portal's settings and the authors' names and emails to look for.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluation.engine.taskfile import read_task_zip
-from evaluation.engine.types import METRICS
+from evaluation.engine.cli import add_validate_arguments, run_validate
+from evaluation.engine.console import Console, Problem
 from portal.uploads import limits_from_settings
 
 
@@ -25,49 +25,20 @@ class Command(BaseCommand):
     help = "Validate a task zip against the contest's file rules (as the submission form does)."
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="the zip file to check")
-        parser.add_argument("--metric", required=True, choices=METRICS)
-        parser.add_argument("--task-name", required=True,
-                            help="the task name given in the form; files must be named after it")
-        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        add_validate_arguments(parser, task_name_required=True)
         parser.add_argument("--author-name", action="append", default=[], dest="author_names",
                             help="an author's name that must not appear in the files (repeatable)")
         parser.add_argument("--author-email", action="append", default=[], dest="author_emails",
                             help="an author's email that must not appear in the files (repeatable)")
 
     def handle(self, *args, **options):
-        path = Path(options["path"])
-        if not path.is_file():
-            raise CommandError(f"{path} is not a file; give the path of the task's zip.")
-        report = read_task_zip(path, metric=options["metric"], task_name=options["task_name"],
-                               limits=limits_from_settings(),
-                               author_names=options["author_names"],
-                               author_emails=options["author_emails"])
-        if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
-        else:
-            self._print_table(report)
-        if not report.valid:
-            raise SystemExit(1)
-
-    def _print_table(self, report) -> None:
-        write = self.stdout.write
-        if report.files:
-            width = max(len("file"), *(len(f.name) for f in report.files))
-            write(f"{'file':<{width}}  {'kind':<7}  {'index':>5}  {'rows':>7}  columns")
-            for f in report.files:
-                index = "" if f.index is None else str(f.index)
-                write(f"{f.name:<{width}}  {f.kind:<7}  {index:>5}  {f.rows:>7}  "
-                      f"{', '.join(f.columns)}")
-        else:
-            write("No task files could be read.")
-        for title, issues in (("errors", report.errors), ("warnings", report.warnings)):
-            write("")
-            write(f"{len(issues)} {title[:-1] if len(issues) == 1 else title}")
-            for issue in issues:
-                write(issue.as_text())
-        write("")
-        if report.valid:
-            write(self.style.SUCCESS("VALID: the upload follows the contest's file rules."))
-        else:
-            write(self.style.ERROR("INVALID: fix the errors above and check again."))
+        console = Console(out=self.stdout.write, err=self.stderr.write,
+                          paint=lambda text, ok: (self.style.SUCCESS if ok else self.style.ERROR)(text))
+        try:
+            status = run_validate(path=options["path"], metric=options["metric"], task_name=options["task_name"],
+                                  as_json=options["json"], console=console, limits=limits_from_settings(),
+                                  author_names=options["author_names"], author_emails=options["author_emails"])
+        except Problem as exc:
+            raise CommandError(str(exc)) from exc
+        if status:
+            raise SystemExit(status)

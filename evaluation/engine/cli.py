@@ -1,0 +1,158 @@
+"""The engine's command functions (argparse, no Django): validating a task and scoring it on models.
+
+``validate`` gives the submission form's verdict on a task zip. It prints the files, then every error
+and warning as ``file, line N, column 'name': message`` and a last line VALID or INVALID; with
+``--json``, ``TaskReport.as_dict()``: {"valid", "files", "errors", "warnings"}. Exit status 0 when
+valid (warnings allowed), 1 when not.
+
+``score`` validates the task (errors: one line each on stderr, exit status 1, nothing scored; fewer
+than 300 examples is only a warning here), scores every file on every model (a hub id, a model
+folder, FOLDER::FILE.gguf, pretrained:NAME or openai:URL#MODEL: `backends.load_backend`), prints a
+table and what its baseline column means, and writes per-example CSVs, summary.json and plot.html
+into ``--out`` (`evaluate.evaluate_task`). ``--json`` prints summary.json on stdout (the table then
+goes to stderr). Exit status 2 when some model could not score some file (the others are still
+scored and reported).
+
+The portal's ``manage.py validate_submission`` and ``manage.py evaluate_submission`` declare their
+arguments with `add_validate_arguments` and `add_score_arguments` and call `run_validate` and
+`run_score` with the portal's upload limits and a `Console` around Django's streams. A wrong
+invocation raises `console.Problem`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from .console import Console, Problem
+from .metrics import METRICS
+from .taskfile import Limits
+
+# --- validate ------------------------------------------------------------------------------------
+
+def add_validate_arguments(parser: argparse.ArgumentParser, *, task_name_required: bool = True) -> None:
+    parser.add_argument("path", metavar="ZIP", type=Path, help="the task: a zip of its CSV files")
+    parser.add_argument("--metric", required=True, choices=METRICS)
+    parser.add_argument("--task-name", required=task_name_required, default=None,
+                        help="the task's name; its files are NAME.csv or NAME-PART1.csv, ..., plus "
+                             "NAME-CONTROL1.csv, ..." + ("" if task_name_required else
+                                                         " (default: the file's name without its extension)"))
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def run_validate(*, path: Path, metric: str, task_name: str | None, as_json: bool, console: Console,
+                 limits: Limits | None = None, author_names: Sequence[str] = (),
+                 author_emails: Sequence[str] = ()) -> int:
+    """Check a task as the submission form does and print the verdict; returns the exit status."""
+    from .taskfile import read_task_zip
+
+    path = Path(path)
+    if not path.is_file():
+        raise Problem(f"{path} is not a file; give the path of the task's zip.")
+    try:
+        report = read_task_zip(path, metric=metric, task_name=task_name or path.stem,
+                                limits=limits or Limits(), author_names=author_names,
+                                author_emails=author_emails)
+    except OSError as exc:
+        raise Problem(f"{path} could not be read ({exc.strerror or exc}).") from exc
+    if as_json:
+        console.out(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        _print_report(report, console)
+    return 0 if report.valid else 1
+
+
+def _print_report(report, console: Console) -> None:
+    write = console.out
+    if report.files:
+        width = max(len("file"), *(len(f.name) for f in report.files))
+        write(f"{'file':<{width}}  {'kind':<7}  {'index':>5}  {'rows':>7}  columns")
+        for f in report.files:
+            index = "" if f.index is None else str(f.index)
+            write(f"{f.name:<{width}}  {f.kind:<7}  {index:>5}  {f.rows:>7}  {', '.join(f.columns)}")
+    else:
+        write("No task files could be read.")
+    for title, issues in (("errors", report.errors), ("warnings", report.warnings)):
+        write("")
+        write(f"{len(issues)} {title[:-1] if len(issues) == 1 else title}")
+        for issue in issues:
+            write(issue.as_text())
+    write("")
+    if report.valid:
+        console.verdict("VALID: the upload follows the contest's file rules.", ok=True)
+    else:
+        console.verdict("INVALID: fix the errors above and check again.", ok=False)
+
+
+
+# --- score -----------------------------------------------------------------------------------------
+
+def add_score_arguments(parser: argparse.ArgumentParser, *, task_name_required: bool = True,
+                        out_required: bool = False) -> None:
+    parser.add_argument("path", metavar="ZIP", type=Path, help="the task: a zip of its CSV files")
+    parser.add_argument("--metric", required=True, choices=METRICS)
+    parser.add_argument("--task-name", required=task_name_required, default=None,
+                        help="the task's name (CSV files are NAME.csv, NAME-PART1.csv ...)"
+                             + ("" if task_name_required else "; default: the file's name without its extension"))
+    parser.add_argument("--model", action="append", required=True, dest="models", metavar="SPEC",
+                        help="hub id, model folder, FOLDER::FILE.gguf or openai:URL#MODEL; repeat for more")
+    parser.add_argument("--params", type=int, nargs="+", default=None, metavar="N",
+                        help="parameter counts, in the order of --model (default: the model's own count)")
+    parser.add_argument("--out", type=Path, required=out_required, default=None,
+                        help="output folder" + ("" if out_required else " (default ./evaluation-<task name>)"))
+    parser.add_argument("--json", action="store_true", help="print summary.json on stdout")
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, auto (default: cuda if there is one)")
+    parser.add_argument("--dtype", default=None,
+                        help="float32, bfloat16, float16 (default: fp32 on CPU, bf16/fp16 on GPU)")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="where converted GGUF models are kept")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bars (neither scoring nor model loading)")
+
+
+def run_score(*, path: Path, metric: str, task_name: str | None, models: Sequence[str], console: Console,
+              out_dir: Path | None = None, params: Sequence[int] | None = None, as_json: bool = False,
+              device: str | None = None, dtype: str | None = None, cache_dir: Path | None = None,
+              progress: bool = True, limits: Limits | None = None) -> int:
+    """Validate a task, score it on `models` and write the outputs; returns the exit status."""
+    from .evaluate import ModelSpec, evaluate_task, format_table
+    from .taskfile import check_example_count, read_task_zip
+
+    if params is not None and len(params) != len(models):
+        raise Problem(f"--params gives {len(params)} counts for {len(models)} --model; give one per model, in order.")
+    path = Path(path)
+    if not path.is_file():
+        raise Problem(f"{path}: no such file")
+    task_name = task_name or path.stem
+    try:
+        report = read_task_zip(path, metric=metric, task_name=task_name, limits=limits or Limits(),
+                                min_examples_is_error=False)
+    except OSError as exc:
+        raise Problem(f"{path} could not be read ({exc.strerror or exc}).") from exc
+    for issue in report.warnings:
+        console.err(f"warning: {issue.as_text()}")
+    if not report.valid:
+        for issue in report.errors:
+            console.err(issue.as_text())
+        console.err(f"{path}: {len(report.errors)} error(s); nothing was scored.")
+        return 1
+
+    specs = [ModelSpec(spec, params[i] if params else None) for i, spec in enumerate(models)]
+    out_dir = Path(out_dir) if out_dir is not None else Path(f"evaluation-{task_name}")
+    too_few, _ = check_example_count(report.files)  # what the submission form would refuse
+    summary = evaluate_task(report, metric=metric, models=specs, out_dir=out_dir, progress=progress,
+                            cache_dir=cache_dir, device=device, dtype=dtype, title=task_name,
+                            task_warnings=too_few)
+
+    table = console.err if as_json else console.out
+    table(format_table(summary, metric=metric))
+    for w in summary["warnings"]:
+        if w["model"] is not None:  # the task's own warnings were printed above
+            console.err(f"warning: {w['model']}: {w['file']}: {w['message']}")
+    for e in summary["errors"]:
+        console.err(f"error: {e['model']}: {e['file'] or '(model)'}: {e['message']}")
+    table(f"wrote {out_dir}/summary.json, {out_dir}/plot.html and per-example CSVs")
+    if as_json:
+        console.out(json.dumps(summary, indent=2))
+    return 2 if summary["errors"] else 0
