@@ -1,10 +1,11 @@
 """What a command of the engine writes to, and the error it raises for a wrong invocation (no Django).
 
-The command functions in `cli.py` are handed a `Console`: the portal's management commands give one
-around Django's ``self.stdout.write`` and ``self.stderr.write`` (which may also colour a verdict); the
-default prints to the process's streams. A command function raises `Problem` when it is asked for
-something it cannot do (no such file, counts that do not match); a management command raises Django's
-CommandError with its message.
+The engine's command line (`cli.py`) and the portal's management commands run the same command
+functions; each hands them a `Console`: `isp-eval` one that prints to the process's streams, a
+management command one around Django's ``self.stdout.write`` and ``self.stderr.write`` (which may
+also colour a verdict). A command function raises `Problem` when it is asked for something it cannot
+do (no such file, counts that do not match); `isp-eval` prints ``isp-eval COMMAND: error: MESSAGE``
+and exits 1, a management command raises Django's CommandError with the message.
 """
 
 from __future__ import annotations

@@ -21,6 +21,9 @@ min_examples_is_error=True)``
     file the error list is capped at `MAX_ERRORS_PER_FILE`, followed by one "and N more" issue).
     The count rule (at least `MIN_EXAMPLES` rows over the non-control files) is an error unless
     ``min_examples_is_error=False``; fewer than `ADVISED_EXAMPLES` is a warning.
+``read_task_path(path, *, metric, task_name, ...)`` (the same options)
+    Reads a task from disk for the command lines: a zip as above, or one CSV judged as the zip
+    holding only that file would be.
 ``read_task_csv(name, data, *, metric, kind="main", index=None, author_names=(), author_emails=())``
     Reads one CSV's bytes: returns ``(TaskFile | None, errors, warnings)``.
 ``check_example_count(files, *, min_examples_is_error=True)`` and ``classify_name(name, task_name)``.
@@ -34,7 +37,7 @@ fields next to the message.
 
 from .names import classify_name
 from .rows import MAX_ERRORS_PER_FILE, read_task_csv
-from .upload import ADVISED_EXAMPLES, MIN_EXAMPLES, check_example_count, read_task_zip
+from .upload import ADVISED_EXAMPLES, MIN_EXAMPLES, check_example_count, read_task_path, read_task_zip
 from .zipsafety import Limits
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "MIN_EXAMPLES",
     "ADVISED_EXAMPLES",
     "read_task_zip",
+    "read_task_path",
     "read_task_csv",
     "check_example_count",
     "classify_name",

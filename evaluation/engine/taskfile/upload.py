@@ -1,16 +1,30 @@
-"""A whole upload: the zip, its names, every CSV in it, and the task-level count rule."""
+"""A whole upload: the zip, its names, every CSV in it, and the task-level count rule; and a task
+given as a path on disk (a zip, or a single CSV) for the command lines."""
 
 from __future__ import annotations
 
+import io
+import os
 import zipfile
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from ..metrics import Metric, get_metric
 from ..types import Issue, TaskFile, TaskReport
 from .authors import author_patterns, name_warnings
 from .names import NamedEntry, check_names
 from .rows import read_task_csv
-from .zipsafety import ByteBudget, Limits, TooLarge, check_totals, open_zip, place_entries, read_entry, screen_entries
+from .zipsafety import (
+    ByteBudget,
+    Limits,
+    TooLarge,
+    check_totals,
+    open_zip,
+    place_entries,
+    read_entry,
+    screen_entries,
+    size_text,
+)
 
 _DEFAULT_LIMITS = Limits()
 MIN_EXAMPLES = 300
@@ -66,6 +80,34 @@ def read_task_zip(source, *, metric: str | Metric, task_name: str, limits: Limit
                                        f"The zip could not be read ({type(exc).__name__}: {exc}); zip "
                                        f"the CSV files again with a standard zip tool and upload that."))
     return report
+
+
+def read_task_path(path: str | os.PathLike, *, metric: str | Metric, task_name: str,
+                   limits: Limits = _DEFAULT_LIMITS, author_names: Sequence[str] = (),
+                   author_emails: Sequence[str] = (), min_examples_is_error: bool = True) -> TaskReport:
+    """Read a task from disk: a zip, as `read_task_zip` does, or a single ``.csv`` file.
+
+    A CSV is judged exactly as the zip holding only that file (under its own name, deflated as a
+    zip tool does) would be, so the verdicts are those of the submission form for that zip. A CSV
+    over the uncompressed limit is refused before it is read. OSError when `path` cannot be read.
+    """
+    path = Path(path)
+    options = dict(metric=metric, task_name=task_name, limits=limits, author_names=author_names,
+                   author_emails=author_emails, min_examples_is_error=min_examples_is_error)
+    if path.suffix.lower() != ".csv":
+        return read_task_zip(path, **options)
+    size = path.stat().st_size
+    if size > limits.max_uncompressed_bytes:
+        return TaskReport(errors=[Issue(path.name, None, None,
+                                        f"The file is {size_text(size)}; the limit for a task's files is "
+                                        f"{size_text(limits.max_uncompressed_bytes)} uncompressed. Make "
+                                        f"the task smaller.")])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        # a fixed time: zip cannot store a file's mtime before 1980, and the zip is never kept
+        archive.writestr(zipfile.ZipInfo(path.name, date_time=(1980, 1, 1, 0, 0, 0)), path.read_bytes(),
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return read_task_zip(buffer.getvalue(), **options)
 
 
 def _read_archive(archive: zipfile.ZipFile, size: int, report: TaskReport, *, metric: Metric,

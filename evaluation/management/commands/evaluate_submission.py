@@ -9,8 +9,9 @@ reported). --no-progress draws no progress bar at all, transformers' loading bar
 
 This is how contestants develop a task, so a task with fewer examples than the contest requires
 is scored: the count rule is a warning here (printed, and in summary.json's warnings), while the
-submission form refuses such a task. The logic is evaluation.engine.cli.run_score (and
-evaluation.engine.evaluate); this command passes it the upload limits of the portal's settings.
+submission form refuses such a task. This command is `isp-eval score`
+(evaluation.engine.cli.run_score, whose logic is in evaluation.engine.evaluate) with the upload
+limits of the portal's settings; it only parses arguments.
 """
 
 from __future__ import annotations

@@ -6,10 +6,11 @@
 
 Exits 0 when the upload is valid (warnings allowed) and 1 when it is not. Without --json it prints
 the files, then every error and warning as ``file, line N, column 'name': message``; with --json it prints
-``TaskReport.as_dict()``: {"valid", "files", "errors", "warnings"}.
+``TaskReport.as_dict()``: {"valid", "files", "errors", "warnings"}. A single CSV is judged as the zip
+holding only that file would be.
 
-The logic is evaluation.engine.cli.run_validate; this command passes it the upload limits of the
-portal's settings and the authors' names and emails to look for.
+This is `isp-eval validate` (evaluation.engine.cli.run_validate) with the upload limits of the
+portal's settings and the authors' names and emails to look for; this command only adds those.
 """
 
 from __future__ import annotations
