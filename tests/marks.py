@@ -4,7 +4,8 @@ A test is marked by what it really does, so that `./scripts/test --fast` (`-m "n
 e2e and not slow"`) leaves out exactly the expensive tests:
 
 * `integration`: a Celery worker (in a thread or a process), a server process (`manage.py runserver`,
-  gunicorn, nginx, a spawned redis-server), or Redis or PostgreSQL restarted or killed;
+  gunicorn, nginx, a spawned redis-server), Redis or PostgreSQL restarted or killed, or a virtualenv
+  made or a package built or installed by pip (the engine's package test: a server's cost in time);
 * `e2e`: a browser (Chromium driven by Playwright), and so Django's `live_server` thread that serves it;
 * `slow`: a pretrained model (SmolLM2, Gemma) read from its GGUF file, or the Gemma file being built.
 
@@ -55,7 +56,16 @@ def cost_of_command(argv: list[str]) -> tuple[str, str] | None:
     server = next((name for name in names if name in SERVER_PROGRAMS), None)
     if server:
         return "integration", f"a {server} process"
+    runs_pip = bool({"pip", "pip3"} & set(names)) or _runs_module(names, "pip")
+    if runs_pip and {"install", "wheel", "download"} & set(names):
+        return "integration", "a package built or installed by pip"
+    if _runs_module(names, "venv") or "virtualenv" in names:
+        return "integration", "a virtualenv made"
     return None
+
+
+def _runs_module(names: list[str], module: str) -> bool:
+    return any(a == "-m" and b == module for a, b in zip(names, names[1:]))
 
 
 def cost_of_opened_file(path: object) -> tuple[str, str] | None:

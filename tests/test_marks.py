@@ -111,6 +111,11 @@ def test_what_a_test_starts_or_opens_fails_it_unless_its_marks_allow_it(inner):
     (["redis-server", "--port", "6390"], "integration"),
     (["/venv/lib/python3.11/site-packages/playwright/driver/node", "cli.js", "run-driver"], "e2e"),
     (["/usr/bin/chromium", "--headless"], "e2e"),
+    (["/usr/bin/python3", "-m", "venv", "/tmp/engine-venv"], "integration"),
+    (["/tmp/engine-venv/bin/pip", "install", "-c", "requirements.txt", "/src"], "integration"),
+    (["/usr/bin/python3", "-m", "pip", "wheel", "--no-deps", "/src"], "integration"),
+    (["/tmp/engine-venv/bin/pip", "list", "--format", "json"], None),
+    (["/tmp/engine-venv/bin/isp-eval", "validate", "task.zip", "--metric", "classification"], None),
     (["/usr/bin/python3", "manage.py", "validate_submission", "task.zip"], None),
     (["/usr/bin/python3", "manage.py", "migrate", "--noinput"], None),
 ])
