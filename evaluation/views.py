@@ -3,8 +3,6 @@ the organizers' runs page. Thin: services decide, selectors say who sees what.""
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import PurePath
 
 from django import forms
@@ -17,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from evaluation.engine.safecsv import csv_text
 from evaluation.engine.trends import RULE
 from portal import selectors as portal_selectors
 from portal.access import organizer_required
@@ -68,15 +67,10 @@ def progress(request, pk: int):
 
 
 def example_rows(result: Result) -> str:
-    """The per-example CSV: line, value, correct, predicted, total_logprob (as evaluate_submission writes)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
+    """The per-example CSV: line, value, correct, predicted, total_logprob (as evaluate_submission writes,
+    through the same safecsv writer: a predicted class is the contestant's text)."""
     columns = ["line", "value", "correct", "predicted", "total_logprob"]
-    writer.writerow(columns)
-    for row in zip(*(result.examples[c] for c in columns)):
-        writer.writerow(["" if v is None else ("true" if v is True else "false" if v is False else
-                                               repr(v) if isinstance(v, float) else v) for v in row])
-    return out.getvalue()
+    return csv_text(header=columns, rows=zip(*(result.examples[c] for c in columns)))
 
 
 @login_required

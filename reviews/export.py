@@ -1,4 +1,5 @@
-"""The organizers' exports: the benchmark of Accepted Tasks (one zip), and CSVs of reviews and awards.
+"""The organizers' exports: the benchmark of Accepted Tasks (one zip), and CSVs of reviews and awards
+(written by evaluation.engine.safecsv: a cell a contestant or reviewer wrote never runs as a formula).
 
 Everything is read through selectors (accepted_submissions, shown_reviews as the organizer who
 exports sees them), so an export holds nothing its reader could not see on the pages.
@@ -6,9 +7,7 @@ exports sees them), so an export holds nothing its reader could not see on the p
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import json
 import zipfile
 from typing import BinaryIO
@@ -17,6 +16,7 @@ from django.template.loader import render_to_string
 
 from evaluation import selectors as evaluation_selectors
 from evaluation.api import ResultsSerializer
+from evaluation.engine.safecsv import csv_text
 from evaluation.engine.taskfile import read_task_csv
 from portal.models import Contest, Submission, SubmissionVersion
 
@@ -122,14 +122,6 @@ def write_benchmark(contest: Contest, target: BinaryIO) -> list[str]:
     return [s.current_version.task_name for s, _, _ in accepted]
 
 
-def _csv(header: list[str], rows: list[list]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 def reviews_csv(contest: Contest, *, viewer, identities: bool = False) -> str:
     """One row per review of the contest's submissions; reviewers as "Reviewer N" unless `identities`."""
     keys = selectors.criterion_keys()
@@ -146,7 +138,7 @@ def reviews_csv(contest: Contest, *, viewer, identities: bool = False) -> str:
                          review.submitted_at.isoformat() if review.submitted_at else "",
                          len(review.revisions or []), *[review.levels.get(k, "") for k in keys],
                          review.to_authors, review.to_organizers or ""])
-    return _csv(header, rows)
+    return csv_text(header=header, rows=rows)
 
 
 def awards_csv(contest: Contest) -> str:
@@ -171,4 +163,4 @@ def awards_csv(contest: Contest) -> str:
                      a.tier, a.upgraded_from, a.amount, paid[a.submission_id], a.proposed_tier or "none",
                      a.override_reason, a.nonprofit, a.decided_by.username if a.decided_by else "",
                      a.decided_at.isoformat(), "yes" if announced[a.round_id] else "no"])
-    return _csv(header, rows)
+    return csv_text(header=header, rows=rows)

@@ -9,7 +9,8 @@ Each model is loaded once (`backends.load_backend`) and scores every file of the
 scored over all models. Into `out_dir`:
 
 * ``<file stem>__<model slug>.csv`` per file and model: ``line, value, correct, predicted,
-  total_logprob`` (one row per example, floats written in full precision);
+  total_logprob`` (one row per example, floats written in full precision, text cells quoted and
+  neutralised against spreadsheet formulas: `safecsv`);
 * ``summary.json``::
 
     {"files": [{"name", "kind", "models": [{"model", "params", "n", "mean", "sem", "accuracy",
@@ -31,7 +32,6 @@ model (and file) and the others still run.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .metrics import Metric, get_metric
+from .safecsv import write_csv
 from .scoring import FileOutcome, score_report
 from .types import Issue, TaskReport
 
@@ -191,22 +192,10 @@ def _record(entry: dict, outcome: FileOutcome, summary: dict, *, metric: Metric,
 
 
 def _write_examples(path: Path, examples) -> None:
+    """One row per example; a predicted class is text from the task file, neutralised (safecsv)."""
     with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["line", "value", "correct", "predicted", "total_logprob"])
-        for ex in examples:
-            writer.writerow([ex.line, _cell(ex.value), _cell(ex.correct), _cell(ex.predicted),
-                             _cell(ex.total_logprob)])
-
-
-def _cell(x) -> str:
-    if x is None:
-        return ""
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if isinstance(x, float):
-        return repr(x)
-    return str(x)
+        write_csv(f, header=["line", "value", "correct", "predicted", "total_logprob"],
+                  rows=([ex.line, ex.value, ex.correct, ex.predicted, ex.total_logprob] for ex in examples))
 
 
 # --- a text table for the command line -----------------------------------------------------
