@@ -13,7 +13,6 @@ from .refusals import Refused, refused_page
 # Exceptions Django itself turns into 400 or 403 answers (through portal.errors' handlers, or with
 # DEBUG on through errors.NoTracebackReporter).
 EXPECTED = (PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
-DISCARD_CHUNK_BYTES = 64 * 1024
 
 
 class ErrorPageMiddleware:
@@ -63,9 +62,13 @@ class ErrorPageMiddleware:
 
 
 class RequestSizeLimitMiddleware:
-    """Refuse a request body over UPLOAD_MAX_REQUEST_BYTES from its Content-Length, before any of
-    it is read into memory or a file. The body is then read in small chunks and dropped, so the
-    client (a browser, the API's users) receives the answer instead of a reset connection."""
+    """Refuse a request body over UPLOAD_MAX_REQUEST_BYTES from its Content-Length alone, answering at
+    once without reading any of the body: reading it first would hold a worker for as long as the
+    client cares to send (or, for a client that declares a size and sends less, until it gives up).
+
+    The server then closes the connection. A client that reads the answer while it is still sending
+    (browsers, curl, urllib3) gets it; Django's runserver reads and drops the rest of the body after
+    answering; docker-compose's nginx refuses such a request itself before it reaches the portal."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -74,8 +77,9 @@ class RequestSizeLimitMiddleware:
         size = _content_length(request)
         if size <= settings.UPLOAD_MAX_REQUEST_BYTES:
             return self.get_response(request)
-        _discard_body(request)
-        return errors.error_response(request, status=413, detail=uploads.request_too_large_message(size))
+        response = errors.error_response(request, status=413, detail=uploads.request_too_large_message(size))
+        response["Content-Length"] = str(len(response.content))  # the client knows where the answer ends
+        return response
 
 
 def _content_length(request) -> int:
@@ -83,11 +87,3 @@ def _content_length(request) -> int:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return 0
-
-
-def _discard_body(request) -> None:
-    try:
-        while request.read(DISCARD_CHUNK_BYTES):
-            pass
-    except UnreadablePostError:  # the client gave up
-        pass

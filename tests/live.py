@@ -119,7 +119,8 @@ def logged_in(server: Server, username: str, password: str) -> requests.Session:
 def post_streamed(server: Server, path: str, *, cookies: dict[str, str], fields: dict[str, str],
                   file_field: str, file_name: str, file_chunks: Iterable[bytes], file_size: int,
                   timeout: float = 300) -> tuple[int, bytes]:
-    """POST a multipart form whose file is sent chunk by chunk (never held whole by this process)."""
+    """POST a multipart form whose file is sent chunk by chunk (never held whole by this process). Like a
+    browser, it reads an answer the server sends before the body is all sent (and stops sending)."""
     boundary = "----portal-test-boundary-7d1f"
     head = b"".join(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
@@ -134,10 +135,13 @@ def post_streamed(server: Server, path: str, *, cookies: dict[str, str], fields:
         connection.putheader("Content-Length", str(len(head) + file_size + len(tail)))
         connection.putheader("Cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()))
         connection.endheaders()
-        connection.send(head)
-        for chunk in file_chunks:
-            connection.send(chunk)
-        connection.send(tail)
+        try:
+            connection.send(head)
+            for chunk in file_chunks:
+                connection.send(chunk)
+            connection.send(tail)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered early (a 413 from the Content-Length) and closed: read that answer
         response = connection.getresponse()
         return response.status, response.read()
     finally:

@@ -1,7 +1,7 @@
 """A 300 MB upload through a real gunicorn process: its memory is measured while the request runs.
 
-Over the limit, the request is refused from its Content-Length (413, with the size message) and its
-body is read in small chunks and dropped. Under a raised limit, the same 300 MB reaches the form:
+Over the limit, the request is refused from its Content-Length (413, with the size message) before
+any of its body is read. Under a raised limit, the same 300 MB reaches the form:
 Django spools it to a temporary file and the zip is validated from that file. Either way the
 server grows by less than 100 MB.
 """
