@@ -14,7 +14,8 @@ The email is unique ignoring case: checked here for a clear message, and enforce
 Failed logins (django-axes, AXES_HANDLER below) lock an account and, separately, the address they
 come from. A successful login forgets only the failures at that account from that address, so
 logging into one's own account never frees an address that guessed at someone else's; a new
-password (a completed reset, say) forgets every failure at the account, which lifts its lock.
+password (a completed reset, say) forgets every failure at the account, which lifts its lock, and
+revokes the account's API tokens.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from rest_framework.authtoken.models import Token
 
 from . import errors
 from .models import Profile
@@ -212,20 +214,30 @@ class AxesHandler(AxesDatabaseHandler):
             forget_failed_logins(username=user.get_username(), address=request.axes_ip_address)
 
 
-class NewPasswordUnlocksAccount:
+def revoke_api_tokens(*, user: User) -> int:
+    """Delete the account's API tokens (DRF's authtoken); its next POST /api/auth/token/ makes a new
+    one. Returns how many went."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted
+
+
+class NewPasswordResetsAccess:
     """Listed in AUTH_PASSWORD_VALIDATORS for the hook Django calls once a new password is saved (a
     completed password reset, the change form, the admin, create_account): the account's failed
-    logins are forgotten, so a lock on the account lifts. It refuses no password."""
+    logins are forgotten, so a lock on the account lifts, and its API tokens are revoked, so a token
+    taken with the old password (by whoever knew it) stops working. It refuses no password."""
 
     def validate(self, password: str, user=None) -> None:
         return None
 
     def get_help_text(self) -> str:
-        return "Setting a new password also unlocks the account if too many failed logins locked it."
+        return ("Setting a new password also unlocks the account if too many failed logins locked it, and "
+                "revokes its API tokens (log in to the API again for a new one).")
 
     def password_changed(self, password: str, user=None) -> None:
-        if user is not None:
+        if user is not None and user.pk is not None:
             forget_failed_logins(username=user.get_username())
+            revoke_api_tokens(user=user)
 
 
 def lockout_message() -> str:

@@ -117,8 +117,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     # refuses nothing: once a new password is saved (a completed reset, say), the account's failed
-    # logins are forgotten, which lifts a lock on the account (not on an address)
-    {"NAME": "portal.accounts.NewPasswordUnlocksAccount"},
+    # logins are forgotten, which lifts a lock on the account (not on an address), and its API tokens
+    # are revoked
+    {"NAME": "portal.accounts.NewPasswordResetsAccess"},
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses logins while an account or address is locked
