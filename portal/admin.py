@@ -10,10 +10,12 @@ from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from . import accounts, services
 from .deadlines import format_aoe
-from .models import Author, Contest, Profile, Round, Submission, SubmissionVersion
+from .models import ApiToken, Author, Contest, Profile, Round, Submission, SubmissionVersion
 
 
 class RoundInline(admin.TabularInline):
@@ -112,3 +114,26 @@ admin.site.unregister(User)
 @admin.register(User)
 class AccountAdmin(UserAdmin):
     form = AccountForm
+
+
+admin.site.unregister(TokenProxy)  # DRF's own page lists every key in full
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(TokenAdmin):
+    """API tokens: the first characters of each key, its account and when it was made; a token is
+    revoked by deleting it (its owner logs in to the API again for a new one). Tokens are made by
+    POST /api/auth/token/ only."""
+
+    list_display = ("key_prefix", "user", "created")
+    fields = readonly_fields = ("key_prefix", "user", "created")
+
+    @admin.display(description="Key (first characters)")
+    def key_prefix(self, obj) -> str:
+        return f"{obj.key[:ApiToken.KEY_SHOWN]}…"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

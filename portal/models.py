@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from rest_framework.authtoken.models import TokenProxy
 
 from evaluation.engine.types import METRICS
 
@@ -29,6 +30,20 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.username} ({self.role})"
+
+
+class ApiToken(TokenProxy):
+    """An API token (DRF's authtoken) as the admin shows it: named by the first characters of its key
+    and its account, never the whole key (which is what logs in)."""
+
+    KEY_SHOWN = 6
+
+    class Meta:
+        proxy = True
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.key[:self.KEY_SHOWN]}… ({self.user})"
 
 
 class Contest(models.Model):
