@@ -8,8 +8,14 @@ The confirmation link carries a token from Django's own token generator (the one
 reset), bound to the account's email and confirmation state, so it stops working once used or once
 the email changes, and expires after PASSWORD_RESET_TIMEOUT.
 
-The email is unique ignoring case: checked here for a clear message, and enforced by the database
-(a unique index on lower(email) over non-empty emails, migration 0004) for sign-ups that race.
+The email is unique ignoring case: enforced by the database (a unique index on lower(email) over
+non-empty emails, migration 0004) for sign-ups that race, and checked here. The sign-up page does not
+say that an email is taken (that would tell anyone which addresses have accounts): it answers as for a
+new address, and mails the address's owner that someone tried, with a link to set a new password.
+Accounts made by organizers (the admin, create_account) get the clear message instead.
+
+Password-reset mail is throttled per email and per client address (portal.throttle, in the cache);
+the first request for an address is mailed at once.
 
 Failed logins (django-axes, AXES_HANDLER below) lock an account and, separately, the address they
 come from. A successful login forgets only the failures at that account from that address, so
@@ -26,9 +32,10 @@ import smtplib
 from axes.handlers.database import AxesDatabaseHandler
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -45,12 +52,19 @@ from . import errors
 from .models import Profile
 from .refusals import Refused
 from .roles import CONTESTANT, ORGANIZER, ROLE_CHOICES
+from .throttle import Throttle
 
 logger = logging.getLogger(__name__)
 
 CONFIRMATION_RESEND_SECONDS = 60
-NOT_SENT_MESSAGE = ("We could not send the confirmation email just now. Ask for a new link on the "
+NOT_SENT_MESSAGE = ("We could not send the confirmation email just now. Log in and ask for a new link on the "
                     "confirmation page in a few minutes.")
+
+
+def signed_up_message(email: str) -> str:
+    """What the sign-up page says after every valid sign-up, whether or not the email had an account."""
+    return (f"Thank you. We sent a message to {email}: follow the link in it to confirm the address, then "
+            "log in here.")
 
 
 class AccountRefused(Refused):
@@ -101,19 +115,88 @@ def _taken_meanwhile(*, username: str, email: str, account: User | None = None) 
     return None
 
 
-def sign_up(*, username: str, email: str, password: str) -> User:
-    """A contestant account from the sign-up page: its email must be confirmed before it can submit."""
+def sign_up(*, username: str, email: str, password: str, request: HttpRequest) -> User | None:
+    """What the sign-up page does; the page answers every outcome the same, so it never tells whether an
+    email already has an account.
+
+    - A new email: a contestant account whose email must be confirmed, and the confirmation link is
+      mailed to it. Returns the account.
+    - An email another account uses (ignoring case), checked first or found taken by a racing sign-up:
+      no account; the address is mailed that someone tried to sign up with it, with a link that sets a
+      new password for the account it has (at most one such mail per SIGNUP_ATTEMPT_MAILS window).
+      Returns None.
+    A username taken by a racing sign-up is refused (AccountRefused, as the form refuses a taken one);
+    EmailNotSent if the mail server did not take either mail."""
+    owner = User.objects.filter(email__iexact=email).first() if email else None
+    if owner is not None:
+        make_password(password)  # about as long as a new account takes, so the answer's timing says nothing
+        _mail_signup_attempt(owner=owner, email=email, request=request)
+        return None
     try:
         with transaction.atomic():
-            ensure_email_free(email=email)
             user = User.objects.create_user(username, email, password)
             Profile.objects.create(user=user, role=CONTESTANT, email_confirmed=False)
     except IntegrityError:  # another sign-up took the username or the email after the checks
         refused = _taken_meanwhile(username=username, email=email)
         if refused is None:
             raise
-        raise refused from None
+        if refused.field != "email":
+            raise refused from None
+        owner = User.objects.filter(email__iexact=email).first()
+        if owner is None:
+            raise
+    if owner is not None:  # the racing sign-up took the email: answered as a taken one
+        _mail_signup_attempt(owner=owner, email=email, request=request)
+        return None
+    send_confirmation(user=user, request=request)
     return user
+
+
+SIGNUP_ATTEMPT_MAILS = Throttle("signup-attempt-mail", limit=1, seconds=15 * 60)
+
+
+def _mail_signup_attempt(*, owner: User, email: str, request: HttpRequest) -> None:
+    """Tell the owner of `email` that someone tried to sign up with it, with a link that sets a new
+    password for their account (Django's own reset token); throttled per address."""
+    if not SIGNUP_ATTEMPT_MAILS.allow(owner.email.lower()):
+        return
+    uid = urlsafe_base64_encode(force_bytes(owner.pk))
+    reset = request.build_absolute_uri(reverse("password_reset_confirm",
+                                               args=[uid, default_token_generator.make_token(owner)]))
+    context = {"owner": owner, "email": owner.email, "login": request.build_absolute_uri(reverse("login")),
+               "reset": reset}
+    subject = render_to_string("registration/signup_attempt_subject.txt", context).strip()
+    _send(subject, render_to_string("registration/signup_attempt.txt", context), to=owner.email,
+          what=f"The sign-up attempt email to {owner.email} (account {owner.pk})")
+
+
+def _send(subject: str, body: str, *, to: str, what: str) -> None:
+    try:
+        send_mail(subject, body, None, [to])
+    except (smtplib.SMTPException, OSError) as failure:
+        logger.exception("%s was not sent", what)
+        raise EmailNotSent(str(failure)) from failure
+
+
+# Password-reset mail: the first request for an address is mailed at once; then no more than one per
+# address every 15 minutes, and no more than 10 asked from one client address in an hour.
+RESET_MAILS_PER_EMAIL = Throttle("password-reset-email", limit=1, seconds=15 * 60)
+RESET_MAILS_PER_ADDRESS = Throttle("password-reset-address", limit=10, seconds=60 * 60)
+
+
+def count_password_reset(*, email: str, address: str | None) -> None:
+    """Count a request for a password-reset mail; AccountRefused (429) if it is one too many for the
+    email (the message does not say whether the email has an account) or for the client's address.
+    A request refused for its email is not counted against the address."""
+    if not RESET_MAILS_PER_EMAIL.allow(email.strip().lower()):
+        raise AccountRefused(
+            f"A new password for {email} was asked for less than {RESET_MAILS_PER_EMAIL.minutes} minutes ago; "
+            "if an account uses that address, its link is on the way: look in the inbox and the spam folder. "
+            "You can ask again later.", field="email", status=429)
+    if address and not RESET_MAILS_PER_ADDRESS.allow(address):
+        raise AccountRefused(
+            f"Too many new passwords were asked for from your address in the last "
+            f"{RESET_MAILS_PER_ADDRESS.minutes} minutes; try again later.", field="email", status=429)
 
 
 def _resend_key(user: User) -> str:
@@ -137,11 +220,11 @@ def send_confirmation(*, user: User, request: HttpRequest) -> None:
     context = {"user": user, "link": link}
     subject = render_to_string("registration/confirm_email_subject.txt", context).strip()
     try:
-        send_mail(subject, render_to_string("registration/confirm_email.txt", context), None, [user.email])
-    except (smtplib.SMTPException, OSError) as failure:
-        logger.exception("The confirmation email to %s (account %s) was not sent", user.email, user.pk)
+        _send(subject, render_to_string("registration/confirm_email.txt", context), to=user.email,
+              what=f"The confirmation email to {user.email} (account {user.pk})")
+    except EmailNotSent:
         cache.delete(_resend_key(user))
-        raise EmailNotSent(str(failure)) from failure
+        raise
 
 
 def confirm_email(*, uidb64: str, token: str) -> User | None:

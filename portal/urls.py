@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("evaluation.urls")),
     path("api/", include("reviews.api")),
     path("", include("reviews.urls")),
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/confirm-email/", views.confirmation_status, name="confirmation-status"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse
@@ -25,24 +25,34 @@ def home(request):
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
+    """The same answer for a new email and one that has an account (accounts.sign_up says why)."""
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
         try:
-            user = accounts.sign_up(username=form.cleaned_data["username"], email=form.cleaned_data["email"],
-                                    password=form.cleaned_data["password1"])
+            accounts.sign_up(username=form.cleaned_data["username"], email=email,
+                             password=form.cleaned_data["password1"], request=request)
         except Refused as refused:
             refusals.add_to_form(form, refused)
+        except accounts.EmailNotSent:
+            messages.warning(request, accounts.NOT_SENT_MESSAGE)
+            return redirect("login")
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            try:
-                accounts.send_confirmation(user=user, request=request)
-            except accounts.EmailNotSent:
-                messages.warning(request, accounts.NOT_SENT_MESSAGE)
-                return redirect("confirmation-status")
-            messages.success(request, f"Welcome, {user.username}. We sent a link to {user.email}: follow it to "
-                                      "confirm your address, then you can submit a task.")
-            return redirect("submission-list")
+            messages.success(request, accounts.signed_up_message(email))
+            return redirect("login")
     return render(request, "registration/signup.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, throttled per email and per client address (accounts.count_password_reset)."""
+
+    def form_valid(self, form):
+        try:
+            accounts.count_password_reset(email=form.cleaned_data["email"], address=accounts.client_ip(self.request))
+        except Refused as refused:
+            refusals.add_to_form(form, refused)
+            return self.render_to_response(self.get_context_data(form=form), status=refused.status)
+        return super().form_valid(form)
 
 
 @login_required

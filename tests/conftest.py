@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests import datasets, factories
@@ -18,6 +20,12 @@ def _private_storage(settings, tmp_path):
                                      "OPTIONS": {"location": str(location)}}}
     settings.STORAGE_DIR = location
     return location
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_keys(settings):
+    """Each test has its own cache key space (a throttle's counts, a trend cached by another test)."""
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""End to end in real Chromium: sign up, confirm the email through the link the portal sent, submit
+"""End to end in real Chromium: sign up, log in, confirm the email through the link the portal sent, submit
 a valid zip, see it listed; submit a broken zip, see the row-level errors."""
 
 from __future__ import annotations
@@ -62,6 +62,12 @@ def test_sign_up_submit_and_see_errors(live_server, contest_tx, page, tmp_path, 
     page.fill("#id_email", "alice@example.org")
     page.fill("#id_password1", "a-long-test-password")
     page.fill("#id_password2", "a-long-test-password")
+    page.click("button[type=submit]")
+    expect(page.locator(".alert-success")).to_have_text(
+        "Thank you. We sent a message to alice@example.org: follow the link in it to confirm the address, "
+        "then log in here.")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "a-long-test-password")
     page.click("button[type=submit]")
     expect(page.locator("#whoami")).to_have_text("alice (contestant)")
 
