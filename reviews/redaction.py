@@ -1,6 +1,8 @@
 """Keep authors' identities out of what reviewers read (plain Python, no Django).
 
-A Redactor replaces, case-insensitively and as whole words, every author's full name (any
+A Redactor replaces, as whole words and compared folded (case and accents ignored, as the upload's
+author scan compares them: evaluation.engine.taskfile.authors.fold, so "Zébulon Quixoté" and "JOSE
+NUNEZ" are redacted for the authors "Zebulon Quixote" and "José Núñez"), every author's full name (any
 whitespace between its parts) and each part of at least three letters, the name's parts run
 together ("adalovelace", "ada.lovelace", "ada-lovelace", "ada_lovelace"), every email address, its
 local part and the parts of it, the domain of an email that is not a public mail domain, every
@@ -16,12 +18,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from evaluation.engine.taskfile.authors import FoldedText, fold
+
 REDACTED = "[redacted]"
 MIN_PART = 3  # shorter name parts ("de", "Li") are redacted only inside a longer term
 
 
 def _name_terms(name: str) -> list[str]:
-    parts = [p for p in re.split(r"\s+", name.strip()) if p]
+    parts = [p for p in re.split(r"\s+", fold(name.strip())) if p]
     if not parts:
         return []
     terms = [r"\s+".join(re.escape(p) for p in parts)]
@@ -32,7 +36,7 @@ def _name_terms(name: str) -> list[str]:
 
 
 def _email_terms(email: str, public_domains: frozenset[str]) -> list[str]:
-    email = email.strip()
+    email = fold(email.strip())
     if "@" not in email:
         return [re.escape(email)] if len(email) >= MIN_PART else []
     local, domain = email.rsplit("@", 1)
@@ -47,9 +51,9 @@ def _email_terms(email: str, public_domains: frozenset[str]) -> list[str]:
 
 class Redactor:
     def __init__(self, terms: Iterable[str]):
+        """`terms`: regular expressions of folded text (`fold`), matched against the folded text."""
         unique = sorted(set(terms), key=lambda t: (-len(t), t))  # the longest match wins
-        self._pattern = (re.compile(r"(?<!\w)(?:" + "|".join(unique) + r")(?!\w)", re.IGNORECASE)
-                         if unique else None)
+        self._pattern = re.compile(r"(?<!\w)(?:" + "|".join(unique) + r")(?!\w)") if unique else None
 
     @classmethod
     def for_people(cls, *, names: Iterable[str] = (), emails: Iterable[str] = (), usernames: Iterable[str] = (),
@@ -60,14 +64,21 @@ class Redactor:
             terms += _name_terms(name)
         for email in emails:
             terms += _email_terms(email, public)
-        terms += [re.escape(u.strip()) for u in usernames if u.strip()]
-        terms += [r"\s+".join(re.escape(p) for p in a.split()) for a in affiliations if len(a.strip()) >= MIN_PART]
+        terms += [re.escape(fold(u.strip())) for u in usernames if u.strip()]
+        terms += [r"\s+".join(re.escape(p) for p in fold(a).split()) for a in affiliations if len(a.strip()) >= MIN_PART]
         return cls(terms)
 
     def text(self, value: str) -> str:
         if self._pattern is None or not value:
             return value
-        return self._pattern.sub(REDACTED, value)
+        folded = FoldedText(value)
+        out, last = [], 0
+        for match in self._pattern.finditer(folded.text):
+            start, end = folded.span(match.start(), match.end())
+            out += [value[last:start], REDACTED]
+            last = end
+        out.append(value[last:])
+        return "".join(out)
 
     def csv_bytes(self, data: bytes) -> bytes:
         """A UTF-8 CSV with every term redacted. The replacement holds no comma, quote or line break,
