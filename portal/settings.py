@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -63,7 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "portal.middleware.ErrorPageMiddleware",  # outermost: no traceback page, whatever DEBUG says
+    "csp.middleware.CSPMiddleware",  # outermost: the error pages get the policy too
+    "portal.middleware.ErrorPageMiddleware",  # no traceback page, whatever DEBUG says
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.RequestSizeLimitMiddleware",  # before anything reads the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -75,6 +77,27 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts and styles only from the portal's own files (static/,
+# and the Bootstrap and plotly.js that packages ship), never inline, so an injected <script>, an
+# on...= handler or a style attribute does nothing. Bootstrap's CSS draws its icons (the menu
+# button, checkboxes, selects) from data: URLs. plotly.js would add a <style> element of its own;
+# templates/base.html links the same rules as static/evaluation/plotly.css under the element's id
+# with the class "no-inline-styles", which tells plotly.js to add none (see that file).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"

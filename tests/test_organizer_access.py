@@ -50,7 +50,7 @@ ORGANIZER_API = {
 
 # Every other URL, and whom it serves (each decides by its own selector who sees which object).
 NOT_ORGANIZERS_ONLY = {
-    "home": "everyone", "signup": "everyone", "confirm-email": "everyone", "confirmation-status": "accounts",
+    "home": "everyone", "favicon": "everyone", "signup": "everyone", "confirm-email": "everyone", "confirmation-status": "accounts",
     "login": "everyone", "logout": "accounts", "password_change": "accounts", "password_change_done": "accounts",
     "password_reset": "everyone", "password_reset_done": "everyone", "password_reset_confirm": "everyone",
     "password_reset_complete": "everyone",
