@@ -1,9 +1,11 @@
-"""Organizers configure contests and rounds here. Times are entered in UTC and shown AoE too."""
+"""Organizers configure contests and rounds here, and make accounts of every role (the role is on the
+account's own page). Times are entered in UTC, labelled so, and each is shown Anywhere on Earth beside it."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
@@ -17,9 +19,28 @@ from . import accounts, services
 from .deadlines import format_aoe
 from .models import ApiToken, Author, Contest, Profile, Round, Submission, SubmissionVersion
 
+admin.site.site_header = "Inverse Scaling Prize: organizers"
+admin.site.site_title = "Inverse Scaling Prize admin"
+admin.site.index_title = "Contests, submissions, reviews and accounts"
+
+UTC_HELP = ("Entered in UTC, as are all times here; contestants see it Anywhere on Earth (AoE, UTC−12), "
+            "12 hours earlier: 2026-03-01 11:59 UTC is 2026-02-28 23:59 AoE.")
+
+
+class RoundForm(forms.ModelForm):
+    """The round's times, each labelled with its time zone (UTC); the AoE equivalents are shown beside."""
+
+    class Meta:
+        model = Round
+        fields = ("contest", "number", "name", "opens_at", "closes_at", "feedback_released_at")
+        labels = {"opens_at": "Opens (UTC)", "closes_at": "Deadline (UTC)",
+                  "feedback_released_at": "Feedback released (UTC)"}
+        help_texts = dict.fromkeys(("opens_at", "closes_at", "feedback_released_at"), UTC_HELP)
+
 
 class RoundInline(admin.TabularInline):
     model = Round
+    form = RoundForm
     extra = 0
     fields = ("number", "name", "opens_at", "closes_at", "feedback_released_at", "deadline_aoe")
     readonly_fields = ("deadline_aoe",)
@@ -38,20 +59,24 @@ class ContestAdmin(admin.ModelAdmin):
 
 @admin.register(Round)
 class RoundAdmin(admin.ModelAdmin):
+    form = RoundForm
     list_display = ("contest", "number", "name", "opens_aoe", "closes_aoe", "feedback_aoe")
     list_filter = ("contest",)
+    fields = ("contest", "number", "name", "opens_at", "opens_aoe", "closes_at", "closes_aoe",
+              "feedback_released_at", "feedback_aoe")
+    readonly_fields = ("opens_aoe", "closes_aoe", "feedback_aoe")
 
     @admin.display(description="Opens (AoE)")
     def opens_aoe(self, obj):
-        return format_aoe(obj.opens_at)
+        return format_aoe(obj.opens_at) if obj and obj.pk else "—"
 
     @admin.display(description="Deadline (AoE)")
     def closes_aoe(self, obj):
-        return format_aoe(obj.closes_at)
+        return format_aoe(obj.closes_at) if obj and obj.pk else "—"
 
     @admin.display(description="Feedback released (AoE)")
     def feedback_aoe(self, obj):
-        return format_aoe(obj.feedback_released_at)
+        return format_aoe(obj.feedback_released_at) if obj and obj.pk else "—"
 
 
 class AuthorInline(admin.TabularInline):
@@ -111,9 +136,20 @@ class AccountForm(UserChangeForm):
 admin.site.unregister(User)
 
 
+class ProfileInline(admin.StackedInline):
+    """The account's role on the account's own page: making a reviewer is one page (add the account,
+    then choose Reviewer here). An organizer also needs "Staff status" and "Superuser status" above."""
+
+    model = Profile
+    can_delete = False
+    fields = ("role", "email_confirmed")
+    verbose_name = verbose_name_plural = "Role in the contest"
+
+
 @admin.register(User)
 class AccountAdmin(UserAdmin):
     form = AccountForm
+    inlines = [ProfileInline]
 
 
 admin.site.unregister(TokenProxy)  # DRF's own page lists every key in full

@@ -219,6 +219,17 @@ def test_a_sign_up_that_loses_the_race_for_an_email_is_answered_as_for_a_taken_o
         (["Race@example.org"], "Someone tried to sign up to the Inverse Scaling Prize with your address")]
 
 
+# The account's page in the admin carries its role (a Profile inline): its formset's fields as posted.
+NO_PROFILE_FORM = {"profile-TOTAL_FORMS": "0", "profile-INITIAL_FORMS": "0", "profile-MIN_NUM_FORMS": "0",
+                   "profile-MAX_NUM_FORMS": "1"}
+
+
+def profile_form(user) -> dict[str, str]:
+    return {**NO_PROFILE_FORM, "profile-TOTAL_FORMS": "1", "profile-INITIAL_FORMS": "1",
+            "profile-0-id": str(user.profile.pk), "profile-0-user": str(user.pk),
+            "profile-0-role": user.profile.role, "profile-0-email_confirmed": "on"}
+
+
 def test_the_admin_refuses_an_email_another_account_uses(client):
     factories.contestant(username="ada", email="ada@example.org")
     bob = factories.contestant(username="bob", email="bob@example.org", first_name="", last_name="")
@@ -228,7 +239,7 @@ def test_the_admin_refuses_an_email_another_account_uses(client):
     def change_email(email: str):
         return client.post(url, {"username": "bob", "email": email, "first_name": "", "last_name": "",
                                  "is_active": "on", "date_joined_0": "2026-01-05", "date_joined_1": "10:00:00",
-                                 "last_login_0": "", "last_login_1": ""})
+                                 "last_login_0": "", "last_login_1": "", **profile_form(bob)})
 
     refused = change_email("ADA@example.org")
     assert refused.status_code == 200
@@ -348,7 +359,7 @@ def test_accounts_made_any_other_way_are_confirmed(client, contest, syllogism_zi
     client.force_login(admin)
     added = client.post(reverse("admin:auth_user_add"), {
         "username": "by-admin", "password1": factories.PASSWORD, "password2": factories.PASSWORD,
-        "usable_password": "true"})
+        "usable_password": "true", **NO_PROFILE_FORM})
     assert added.status_code == 302, added.content.decode()[:3000]
     assert accounts.email_confirmed(User.objects.get(username="by-admin"))
     assert factories.contestant().profile.email_confirmed
