@@ -49,6 +49,13 @@ def contests_with_rounds() -> QuerySet[Contest]:
     return Contest.objects.prefetch_related("rounds")
 
 
+def open_contest_ids(contests, *, now=None) -> set[int]:
+    """The contests (of `contests_with_rounds`) with a round accepting submissions now, as open_round
+    decides: where a "Submit a task" link leads somewhere other than a refusal."""
+    now = now or timezone.now()
+    return {c.pk for c in contests if any(r.opens_at <= now < r.closes_at for r in c.rounds.all())}
+
+
 def feedback_released(*, round: Round, now=None) -> bool:
     """Whether the organizers have released this round's feedback (reviews, private-series results)."""
     now = now or timezone.now()

@@ -20,7 +20,8 @@ SUBMISSIONS_PER_PAGE = 50
 
 
 def home(request):
-    return render(request, "portal/home.html", {"contests": selectors.contests_with_rounds()})
+    contests = selectors.contests_with_rounds()
+    return render(request, "portal/home.html", {"contests": contests, "open_ids": selectors.open_contest_ids(contests)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -85,11 +86,12 @@ def confirm_email(request, uidb64: str, token: str):
 def submission_list(request):
     submissions = selectors.submissions_visible_to(request.user).order_by("-updated_at", "-pk")
     page = Paginator(submissions, SUBMISSIONS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "portal/submission_list.html", {
-        "page": page,
-        "contests": selectors.contests_with_rounds(),
-        "may_submit": role_of(request.user) == CONTESTANT,
-    })
+    open_contests = []  # reviewers and organizers may not submit (services.ensure_may_submit)
+    if role_of(request.user) == CONTESTANT:  # nobody into a closed round
+        contests = selectors.contests_with_rounds()
+        open_ids = selectors.open_contest_ids(contests)
+        open_contests = [c for c in contests if c.pk in open_ids]
+    return render(request, "portal/submission_list.html", {"page": page, "open_contests": open_contests})
 
 
 def _refused(request, refused: Refused, *, status: int | None = None):
