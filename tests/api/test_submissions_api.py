@@ -88,7 +88,7 @@ def test_an_invalid_upload_answers_400_with_the_items_validate_submission_prints
     assert response.status_code == 400
     assert response.json() == {
         "errors": [{"file": "syllogism-test.csv", "line": 46, "column": "answer_index",
-                    "message": "answer_index is 7 but classes has 2 classes (positions 0 to 1); give the position "
+                    "message": "Example 5: answer_index is 7 but classes has 2 classes (positions 0 to 1); give the position "
                                "of the correct class, counting from 0."}],
         "warnings": [FEW_EXAMPLES]}
     path = tmp_path / "task.zip"

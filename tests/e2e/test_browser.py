@@ -94,5 +94,5 @@ def test_sign_up_submit_and_see_errors(live_server, contest_tx, page, tmp_path, 
     expect(page.locator("#upload-errors-summary")).to_contain_text("The zip has 1 error; nothing was stored.")
     cells = page.locator("#upload-errors tbody tr").first.locator("td")
     expect(cells).to_have_text(["broken-e2e.csv", "2", "answer_index",
-                                "answer_index is 5 but classes has 2 classes (positions 0 to 1); give the position of the correct class, counting from 0."])
+                                "Example 1: answer_index is 5 but classes has 2 classes (positions 0 to 1); give the position of the correct class, counting from 0."])
     expect(page.locator("#id_task_name")).to_have_value("broken-e2e")

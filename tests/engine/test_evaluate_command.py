@@ -173,9 +173,9 @@ def test_invalid_zip_prints_every_error_and_exits_1(workdir, models):
         "other.csv: The file name does not follow the naming rule; name the files syllo.csv for a task "
         "in one file, or syllo-PART1.csv, syllo-PART2.csv, … for a task in several parts, plus optional "
         "controls syllo-CONTROL1.csv, syllo-CONTROL2.csv, ….",
-        "syllo.csv, line 35, column 'answer_index': answer_index is 2 but classes has 2 classes (positions 0 to 1); give "
+        "syllo.csv, line 35, column 'answer_index': Example 4: answer_index is 2 but classes has 2 classes (positions 0 to 1); give "
         "the position of the correct class, counting from 0.",
-        "syllo.csv, line 79, column 'classes': classes \"[' Yes', ' No'\" is not a Python list literal; write it like "
+        "syllo.csv, line 79, column 'classes': Example 8: classes \"[' Yes', ' No'\" is not a Python list literal; write it like "
         "[\" Yes\", \" No\"], with every class in quotes and the brackets closed.",
         f"{bad}: 3 error(s); nothing was scored.",
     ]

@@ -158,8 +158,8 @@ def test_crlf_blank_lines_and_quoted_newlines_map_to_physical_lines():
     task_file, errors, _ = csv_errors(data)
     assert [e.line for e in task_file.examples] == [2, 9]
     assert task_file.examples[0].prompt == "first\r\nprompt"
-    assert errors == [Issue("t.csv", 6, "answer_index",
-                            "answer_index is 7 but classes has 2 classes (positions 0 to 1); "
+    assert errors == [Issue("t.csv", 6, "answer_index",  # the second data row starts on line 6
+                            "Example 2: answer_index is 7 but classes has 2 classes (positions 0 to 1); "
                             "give the position of the correct class, counting from 0.")]
 
 
@@ -274,7 +274,7 @@ def test_extra_and_unnamed_columns_are_warnings():
 def test_bad_classes(value, message):
     rows, data = classification_csv(r4={"classes": value})
     task_file, errors, _ = csv_errors(data)
-    assert errors == [Issue("t.csv", expected_lines(rows)[4], "classes", message)]
+    assert errors == [Issue("t.csv", expected_lines(rows)[4], "classes", f"Example 5: {message}")]
     assert len(task_file.examples) == 299
 
 
@@ -291,7 +291,7 @@ def test_logodds_needs_exactly_two_classes():
     rows[10]["classes"] = "[' A', ' B', ' C']"
     _, errors, _ = csv_errors(to_csv_bytes(rows), metric="logodds")
     assert errors == [Issue("t.csv", expected_lines(rows)[10], "classes",
-                            "classes has 3 classes; the logodds metric needs exactly 2, like "
+                            "Example 11: classes has 3 classes; the logodds metric needs exactly 2, like "
                             "[\" Yes\", \" No\"].")]
 
 
@@ -310,7 +310,7 @@ def test_logodds_needs_exactly_two_classes():
 def test_bad_answer_index(value, message):
     rows, data = classification_csv(r7={"answer_index": value})
     task_file, errors, _ = csv_errors(data)
-    assert errors == [Issue("t.csv", expected_lines(rows)[7], "answer_index", message)]
+    assert errors == [Issue("t.csv", expected_lines(rows)[7], "answer_index", f"Example 8: {message}")]
     assert len(task_file.examples) == 299
 
 
@@ -326,20 +326,20 @@ def test_empty_prompt_completion_and_other_prompt():
     _, errors, _ = csv_errors(data)
     lines = expected_lines(rows)
     message = "The prompt is empty; every row needs the text the model reads."
-    assert errors == [Issue("t.csv", lines[0], "prompt", message),
-                      Issue("t.csv", lines[2], "prompt", message)]
+    assert errors == [Issue("t.csv", lines[0], "prompt", f"Example 1: {message}"),
+                      Issue("t.csv", lines[2], "prompt", f"Example 3: {message}")]
 
     rows = lambada_sequence_prob_rows()
     rows[5]["completion"] = None
     _, errors, _ = csv_errors(to_csv_bytes(rows), metric="sequence_prob")
-    assert errors == [Issue("t.csv", 7, "completion", "The completion is empty; every row needs "
+    assert errors == [Issue("t.csv", 7, "completion", "Example 6: The completion is empty; every row needs "
                                                       "the text whose probability is measured.")]
 
     rows = logodds_rows()
     rows[1]["other_prompt"] = ""
     _, errors, _ = csv_errors(to_csv_bytes(rows), metric="absolute_logodds")
     assert errors == [Issue("t.csv", expected_lines(rows)[1], "other_prompt",
-                            "The other_prompt is empty; every row of a absolute_logodds task "
+                            "Example 2: The other_prompt is empty; every row of a absolute_logodds task "
                             "needs the second prompt to compare with.")]
 
 

@@ -68,10 +68,10 @@ def test_broken_zip_exits_1_with_exact_errors(tmp_path):
                     "syllogisms-PART2.csv, … for a task in several parts, plus optional controls "
                     "syllogisms-CONTROL1.csv, syllogisms-CONTROL2.csv, …)."},
         {"file": "syllogisms.csv", "line": 2, "column": "classes",
-         "message": "classes \"[' Yes', ' No'\" is not a Python list literal; write it like "
+         "message": "Example 1: classes \"[' Yes', ' No'\" is not a Python list literal; write it like "
                     "[\" Yes\", \" No\"], with every class in quotes and the brackets closed."},
         {"file": "syllogisms.csv", "line": 13, "column": "answer_index",
-         "message": "answer_index is 3 but classes has 2 classes (positions 0 to 1); give the "
+         "message": "Example 2: answer_index is 3 but classes has 2 classes (positions 0 to 1); give the "
                     "position of the correct class, counting from 0."},
     ]
     assert report["files"] == [{"name": "syllogisms.csv", "kind": "main", "index": None,
@@ -79,7 +79,7 @@ def test_broken_zip_exits_1_with_exact_errors(tmp_path):
 
     table = run_command(*args)
     assert table.returncode == 1
-    assert ("syllogisms.csv, line 13, column 'answer_index': answer_index is 3 but classes has 2 classes "
+    assert ("syllogisms.csv, line 13, column 'answer_index': Example 2: answer_index is 3 but classes has 2 classes "
             "(positions 0 to 1); give the position of the correct class, counting from 0."
             in table.stdout.splitlines())
     assert "INVALID: fix the errors above and check again." in table.stdout

@@ -162,8 +162,9 @@ def _parse_rows(name: str, frame: pd.DataFrame, metric: Metric, row_lines: list[
         example, problems = metric.parse_row(dict(zip(columns, values)), line)
         if example is not None:
             examples.append(example)
-        prefix = "" if line is not None else f"Row {i + 1}: "
-        errors.extend(Issue(name, line, column, prefix + message) for column, message in problems)
+        # the data row (the example's number, counting from 1 after the header) beside the physical line,
+        # which differs once a quoted cell spans several lines
+        errors.extend(Issue(name, line, column, f"Example {i + 1}: {message}") for column, message in problems)
     return examples, errors
 
 
