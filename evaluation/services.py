@@ -197,14 +197,26 @@ def clear_eligibility_override(*, submission: Submission, by) -> None:
 # --- few-shot variants -----------------------------------------------------------------------
 
 
+def few_shot_refusal(*, user, submission: Submission) -> EvaluationRefused | None:
+    """Why this user may not ask for few-shot variants of this submission, whatever k; None if they may.
+    The submission page shows its k-shot form only when this is None."""
+    if submission.owner_id != user.pk and role_of(user) != ORGANIZER:
+        return EvaluationRefused("Only the submission's owner or an organizer can ask for few-shot variants.", status=403)
+    version = submission.current_version
+    if version.shot_setting != "zero-shot":
+        return EvaluationRefused("Few-shot variants are made from zero-shot tasks; this task is already few-shot.")
+    if min(MAX_SHOTS, min(f["rows"] for f in version.files) - 1) < 1:
+        return EvaluationRefused("A file of this task has a single row; a k-shot prompt needs other examples of its file.")
+    return None
+
+
 def request_few_shot(*, user, submission: Submission, k: int) -> FewShotRequest:
     """Ask for k-shot variants of every file of a zero-shot task; its runs are queued again (only
     the new variant files are scored: the others are cached)."""
-    if submission.owner_id != user.pk and role_of(user) != ORGANIZER:
-        raise EvaluationRefused("Only the submission's owner or an organizer can ask for few-shot variants.", status=403)
+    refused = few_shot_refusal(user=user, submission=submission)
+    if refused is not None:
+        raise refused
     version = submission.current_version
-    if version.shot_setting != "zero-shot":
-        raise EvaluationRefused("Few-shot variants are made from zero-shot tasks; this task is already few-shot.")
     smallest = min(f["rows"] for f in version.files)
     if not 1 <= k <= min(MAX_SHOTS, smallest - 1):
         raise EvaluationRefused(

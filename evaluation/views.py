@@ -42,8 +42,7 @@ def render_panel(request, submission) -> str | None:
         "progress": [p.as_dict(for_organizer=is_organizer) for p in progress],
         "unfinished": any(p.run.status in (Run.QUEUED, Run.RUNNING) for p in progress),
         "rule": RULE, "is_organizer": is_organizer,
-        "may_request_shots": (submission.owner_id == request.user.pk or is_organizer)
-        and submission.current_version.shot_setting == "zero-shot",
+        "may_request_shots": services.few_shot_refusal(user=request.user, submission=submission) is None,
         "shots": selectors.few_shot_requests(submission=submission),
     }, request=request)
 
