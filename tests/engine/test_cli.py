@@ -91,9 +91,9 @@ def test_validate_a_csv_whose_rows_are_wrong_exits_1_with_every_error(capsys, fo
         "syllogisms.csv  main                300  prompt, classes, answer_index",
         "",
         "2 errors",
-        "syllogisms.csv, line 13, column 'answer_index': answer_index is 3 but classes has 2 classes (positions "
+        "syllogisms.csv, line 13, column 'answer_index': Example 2: answer_index is 3 but classes has 2 classes (positions "
         "0 to 1); give the position of the correct class, counting from 0.",
-        "syllogisms.csv, line 46, column 'classes': classes \"[' Yes', ' No'\" is not a Python list literal; "
+        "syllogisms.csv, line 46, column 'classes': Example 5: classes \"[' Yes', ' No'\" is not a Python list literal; "
         "write it like [\" Yes\", \" No\"], with every class in quotes and the brackets closed.",
         "",
         "1 warning",
@@ -237,7 +237,7 @@ def test_score_refuses_an_invalid_task_and_a_wrong_invocation(capsys, folder, mo
     assert (status, out) == (1, [])
     assert err == [
         f"warning: {TOO_FEW_20}",
-        "bad.csv, line 2, column 'classes': classes \"[' Yes', ' No'\" is not a Python list literal; write it like "
+        "bad.csv, line 2, column 'classes': Example 1: classes \"[' Yes', ' No'\" is not a Python list literal; write it like "
         "[\" Yes\", \" No\"], with every class in quotes and the brackets closed.",
         f"{bad}: 1 error(s); nothing was scored.",
     ]
