@@ -160,7 +160,7 @@ def seed_submissions(*, count: int, contestants: list, task_files: list[dict], m
                                       closes_at=now + timedelta(days=30))
     owners = [contestants[i % len(contestants)] for i in range(count)]
     submissions = Submission.objects.bulk_create(
-        (Submission(contest=contest, round=open_round, owner=owner, task_name=f"bench-task-{i:05d}")
+        (Submission(contest=contest, round=open_round, owner=owner, task_name=f"bench-task-{i:05d}", number=i + 1)
          for i, owner in enumerate(owners)), batch_size=2000)
     versions = SubmissionVersion.objects.bulk_create((SubmissionVersion(
         submission=s, number=1, created_by=s.owner, task_name=s.task_name, metric="classification",

@@ -85,6 +85,10 @@ class Submission(models.Model):
     contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="submissions")
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="submissions")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions")
+    number = models.PositiveIntegerField(
+        editable=False, help_text='The number in its contest (1, 2, ... in the order submitted): what reviewers '
+                                  'and the public read as "Submission N". Never the id, which counts every '
+                                  'contest\'s submissions.')
     task_name = models.CharField(max_length=100, validators=[TASK_NAME_VALIDATOR])
     current_version = models.OneToOneField(
         "SubmissionVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -98,6 +102,7 @@ class Submission(models.Model):
         ordering = ["-updated_at"]
         constraints = [
             models.UniqueConstraint(Lower("task_name"), "contest", name="unique_task_name_per_contest"),
+            models.UniqueConstraint(fields=["contest", "number"], name="unique_submission_number_per_contest"),
         ]
 
     def __str__(self) -> str:

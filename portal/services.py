@@ -216,11 +216,19 @@ def create_submission(*, user, contest: Contest, data: SubmissionData,
         try:
             with transaction.atomic():
                 submission = Submission.objects.create(
-                    contest=contest, round=current_round, owner=user, task_name=data.task_name)
+                    contest=contest, round=current_round, owner=user, task_name=data.task_name,
+                    number=_next_number(contest))
                 _add_version(submission=submission, user=user, data=data, checked=checked)
         except IntegrityError:  # the same name was taken between the check and the insert
             raise _task_name_taken(data.task_name) from None
     return submission
+
+
+def _next_number(contest: Contest) -> int:
+    """The next submission's number in the contest (1, 2, ...), given one at a time: the contest's row is
+    locked until the caller's transaction ends."""
+    Contest.objects.select_for_update().filter(pk=contest.pk).first()
+    return (Submission.objects.filter(contest=contest).aggregate(n=Max("number"))["n"] or 0) + 1
 
 
 def edit_submission(*, user, submission: Submission, data: SubmissionData,

@@ -123,9 +123,10 @@ def write_benchmark(contest: Contest, target: BinaryIO) -> list[str]:
 
 
 def reviews_csv(contest: Contest, *, viewer, identities: bool = False) -> str:
-    """One row per review of the contest's submissions; reviewers as "Reviewer N" unless `identities`."""
+    """One row per review of the contest's submissions; reviewers as "Reviewer N" unless `identities`. Each
+    submission by its id and by its number in the contest (what reviewers read as "Submission N")."""
     keys = selectors.criterion_keys()
-    header = ["round", "submission_id", "task_name", "reviewer", "status", "submitted_at", "revisions", *keys,
+    header = ["round", "submission_id", "submission_number", "task_name", "reviewer", "status", "submitted_at", "revisions", *keys,
               "to_authors", "to_organizers"]
     rows = []
     submissions = list(Submission.objects.filter(contest=contest).select_related("round")
@@ -134,7 +135,7 @@ def reviews_csv(contest: Contest, *, viewer, identities: bool = False) -> str:
     for submission in submissions:
         for review in shown[submission.pk]:
             who = review.reviewer if identities and review.reviewer else selectors.numbered_reviewer(review.number)
-            rows.append([submission.round.number, submission.pk, submission.task_name, who, review.status,
+            rows.append([submission.round.number, submission.pk, submission.number, submission.task_name, who, review.status,
                          review.submitted_at.isoformat() if review.submitted_at else "",
                          len(review.revisions or []), *[review.levels.get(k, "") for k in keys],
                          review.to_authors, review.to_organizers or ""])

@@ -118,21 +118,23 @@ class NonprofitForm(BootstrapForm):
 
 
 class RankingForm(BootstrapForm):
-    """A position (1 = best) for each submission the reviewer reviewed in a round."""
+    """A position (1 = best) for each submission the reviewer reviewed in a round. Each field is named by the
+    submission's number in its contest (rank_<number>), never its id."""
 
-    def __init__(self, *args, items: list[tuple[int, str]], **kwargs):
+    def __init__(self, *args, items: list[tuple[int, int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.items = items
-        for position, (submission_id, label) in enumerate(items, start=1):
-            self.fields[f"rank_{submission_id}"] = forms.IntegerField(
+        self.items = items  # (submission id, number in the contest, label)
+        for position, (_, number, label) in enumerate(items, start=1):
+            self.fields[f"rank_{number}"] = forms.IntegerField(
                 label=label, min_value=1, max_value=len(items), initial=position)
 
     def clean(self):
         cleaned = super().clean()
-        positions = [cleaned.get(f"rank_{sid}") for sid, _ in self.items]
+        positions = [cleaned.get(f"rank_{number}") for _, number, _ in self.items]
         if None not in positions and len(set(positions)) != len(positions):
             raise forms.ValidationError(f"Give each submission a different position from 1 to {len(self.items)}.")
         return cleaned
 
     def ordered_ids(self) -> list[int]:
-        return sorted((sid for sid, _ in self.items), key=lambda sid: self.cleaned_data[f"rank_{sid}"])
+        """The submissions' ids, best first."""
+        return [sid for sid, number, _ in sorted(self.items, key=lambda item: self.cleaned_data[f"rank_{item[1]}"])]

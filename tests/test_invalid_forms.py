@@ -20,10 +20,10 @@ FORMS = {
         "rita", "reviews-domain-conflict", lambda s: [], {"reason": "my lab"}, lambda s: reverse("reviews-home"),
         ["Email domain: This field is required."]),
     "ranking, not a number": (
-        "rita", "reviews-ranking", lambda s: [s.round.pk], lambda s: {f"rank_{s.a.pk}": "first", f"rank_{s.b.pk}": "2"},
+        "rita", "reviews-ranking", lambda s: [s.round.pk], lambda s: {f"rank_{s.a.number}": "first", f"rank_{s.b.number}": "2"},
         lambda s: reverse("reviews-home"), ["{label_a}: Enter a whole number."]),
     "ranking, the same place twice": (
-        "rita", "reviews-ranking", lambda s: [s.round.pk], lambda s: {f"rank_{s.a.pk}": "1", f"rank_{s.b.pk}": "1"},
+        "rita", "reviews-ranking", lambda s: [s.round.pk], lambda s: {f"rank_{s.a.number}": "1", f"rank_{s.b.number}": "1"},
         lambda s: reverse("reviews-home"), ["Give each submission a different position from 1 to 2."]),
     "add reviewer, no account": (
         "organizer", "reviews-add-reviewer", lambda s: ["isp"], {}, lambda s: reverse("reviews-contest", args=["isp"]),
@@ -89,7 +89,7 @@ def test_an_invalid_form_goes_back_to_its_page_saying_what_to_fix(reviewed, clie
     response = client.post(reverse(name, args=args(s)), body(s) if callable(body) else body)
     assert (response.status_code, response["Location"]) == (302, page(s))
     shown = client.get(response["Location"])
-    label_a = next(label for pk, label in shown.context["rounds"][0][0].ranked if pk == s.a.pk) if who == "rita" else ""
+    label_a = next(label for pk, _, label in shown.context["rounds"][0][0].ranked if pk == s.a.pk) if who == "rita" else ""
     assert (shown.status_code, shown_errors(shown)) == (200, [e.format(label_a=label_a) for e in errors])
     assert state() == before
 

@@ -39,7 +39,7 @@ def copies(submission: Submission, *, count: int, versions: int = 1, first: int 
     template = submission.current_version
     for i in range(first, first + count):
         copy = Submission.objects.create(contest=submission.contest, round=submission.round, owner=submission.owner,
-                                         task_name=f"copy-{i}")
+                                         task_name=f"copy-{i}", number=1000 + i)
         for number in range(1, versions + 1):
             version = SubmissionVersion.objects.create(
                 submission=copy, number=number, created_by=submission.owner, task_name=copy.task_name,

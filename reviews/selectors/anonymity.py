@@ -57,11 +57,12 @@ class AnonymousSubmission:
 def _label(submission: Submission, *, shows_name: bool, redactor: Redactor | None) -> str:
     if shows_name:
         return (redactor or redactor_for(submission)).text(submission.task_name)
-    return f"Submission {submission.pk}"
+    return f"Submission {submission.number}"
 
 
 def submission_label(assignment: Assignment, redactor: Redactor | None = None) -> str:
-    """What a reviewer calls the submission: its task name (redacted) if the contest allows it, else a number."""
+    """What a reviewer calls the submission: its task name (redacted) if the contest allows it, else its number
+    in the contest ("Submission 3"; never the id, which would tell how many submissions came before)."""
     submission = assignment.submission
     return _label(submission, shows_name=review_settings(submission.contest).reviewers_see_task_name,
                   redactor=redactor)

@@ -86,7 +86,7 @@ def conflict_pairs(*, reviewers: Iterable, submissions: Iterable[Submission]) ->
 
 
 def conflicts_of(reviewer) -> QuerySet[Conflict]:
-    return Conflict.objects.filter(reviewer=reviewer).select_related("submission")
+    return Conflict.objects.filter(reviewer=reviewer).select_related("submission__contest")
 
 
 def panel(contest: Contest) -> list:

@@ -145,7 +145,7 @@ class ReviewerRound:
 
     round: Round
     assignments: list[tuple[Assignment, str]]
-    ranked: list[tuple[int, str]]  # (submission id, label), the saved ranking's order first
+    ranked: list[tuple[int, int, str]]  # (submission id, its number in the contest, label), the saved ranking's order first
     open: bool
 
 
@@ -163,6 +163,8 @@ def reviewer_rounds(reviewer) -> list[ReviewerRound]:
         saved = [sid for sid in rankings.get(round_id, []) if sid in reviewed]
         order = saved + [sid for sid in reviewed if sid not in saved]
         round = items[0].submission.round
+        numbers = {a.submission_id: a.submission.number for a in items}
         out.append(ReviewerRound(round=round, assignments=[(a, labels[a.submission_id]) for a in items],
-                                 ranked=[(sid, labels[sid]) for sid in order], open=reviews_open(round=round)))
+                                 ranked=[(sid, numbers[sid], labels[sid]) for sid in order],
+                                 open=reviews_open(round=round)))
     return sorted(out, key=lambda r: (r.round.contest_id, r.round.number))

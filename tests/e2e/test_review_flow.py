@@ -77,8 +77,8 @@ def test_assign_review_award_release_and_read(live_server, contest_in_review, br
 
     rita = logged_in(browser, url, "rita_e2e")
     rita.goto(f"{url}/reviews/")
-    rita.click(f"a:has-text('Submission {submission.pk}')")
-    expect(rita.locator("h1")).to_have_text(f"Submission {submission.pk}")
+    rita.click(f"a:has-text('Submission {submission.number}')")
+    expect(rita.locator("h1")).to_have_text(f"Submission {submission.number}")
     expect(rita.locator("#results-none")).to_have_text("No evaluation results yet.")
     expect(rita.locator("#suggestion-strength")).to_have_text("No evaluation results yet")
     expect(rita.locator("#suggestion-generality")).to_have_text("No evaluation results yet")

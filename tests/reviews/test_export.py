@@ -100,6 +100,8 @@ def test_the_reviews_csv_names_reviewers_only_when_asked(client, decided):
         ("syllogism-test", "Reviewer 1", "submitted", "grand", "Striking.", "Top of my pile."),
         ("syllogism-test", "Reviewer 2", "submitted", "grand", "Convincing.", ""),
         ("negation-task", "Reviewer 1", "submitted", "accepted", "Solid.", "")]
+    assert [(r["submission_id"], r["submission_number"]) for r in anonymous] == [
+        (str(decided.a.pk), "1"), (str(decided.a.pk), "1"), (str(decided.b.pk), "2")]
     body = client.get("/reviews/contests/isp/export/reviews.csv").content.decode()
     assert "rev_rita_x1" not in body and "rev_remy_x2" not in body
     named = list(csv.DictReader(io.StringIO(

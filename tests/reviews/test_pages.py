@@ -50,11 +50,11 @@ def test_a_reviewer_ranks_and_declares_conflicts_on_their_page(client, scene):
     submit(scene.rita_b, scene.rita, each("grand"))
     client.force_login(scene.rita)
     page = client.get("/reviews/").content.decode()
-    assert f"Submission {scene.a.pk}" in page and f"Submission {scene.b.pk}" in page
+    assert f"Submission {scene.a.number}" in page and f"Submission {scene.b.number}" in page
     duplicate = client.post(f"/reviews/rounds/{scene.round.pk}/ranking/",
-                            {f"rank_{scene.a.pk}": 1, f"rank_{scene.b.pk}": 1}, follow=True)
+                            {f"rank_{scene.a.number}": 1, f"rank_{scene.b.number}": 1}, follow=True)
     assert _messages(duplicate) == ["Give each submission a different position from 1 to 2."]
-    saved = client.post(f"/reviews/rounds/{scene.round.pk}/ranking/", {f"rank_{scene.a.pk}": 2, f"rank_{scene.b.pk}": 1}, follow=True)
+    saved = client.post(f"/reviews/rounds/{scene.round.pk}/ranking/", {f"rank_{scene.a.number}": 2, f"rank_{scene.b.number}": 1}, follow=True)
     assert _messages(saved) == ["Ranking of Round 1 saved."]
     assert Ranking.objects.get(reviewer=scene.rita).submission_ids == [scene.b.pk, scene.a.pk]
     public = client.post("/reviews/conflicts/", {"domain": "gmail.com"}, follow=True)

@@ -64,7 +64,7 @@ def test_hand_assignments_are_numbered_per_submission_audited_and_emailed(scene,
     [mail] = mailoutbox
     assert mail.to == ["uma@reviewers-four.test"]
     assert mail.subject == "Inverse Scaling Prize: 1 new submission to review"
-    assert f"- Submission {scene.b.pk} (due {format_aoe(deadline)})" in mail.body
+    assert f"- Submission 2 (due {format_aoe(deadline)})" in mail.body
     assert "https://portal.test/reviews/" in mail.body
     assert "negation-task" not in mail.body  # the contest does not show task names to reviewers
 
