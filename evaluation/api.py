@@ -35,11 +35,12 @@ def _series_rows(request, submission, file_results, *, with_csv: bool) -> list[d
     return rows
 
 
-def results_payload(request, submission, results: selectors.SubmissionResults) -> dict:
+def results_payload(request, submission, results: selectors.SubmissionResults, *, hashes: bool = True) -> dict:
     """The results JSON: per file, per series, per model; plus the whole task and the verdict. With no
-    request (the reviewers' payload, an exported benchmark) the per-example `csv` links are left out."""
-    files = [{"name": f.name, "kind": f.kind, "index": f.index, "rows": f.rows, "sha256": f.sha256,
-              "shots": f.shots, "source": f.source,
+    request (the reviewers' payload, an exported benchmark) the per-example `csv` links are left out;
+    without `hashes` (the reviewers' payload) each file's sha256 too."""
+    files = [{"name": f.name, "kind": f.kind, "index": f.index, "rows": f.rows,
+              **({"sha256": f.sha256} if hashes else {}), "shots": f.shots, "source": f.source,
               "series": _series_rows(request, submission, f, with_csv=True)} for f in results.files]
     verdict = results.verdict
     return {
@@ -96,7 +97,8 @@ class FileResultSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="main, part or control")
     index = serializers.IntegerField(allow_null=True)
     rows = serializers.IntegerField()
-    sha256 = serializers.CharField()
+    sha256 = serializers.CharField(required=False, help_text="The file's SHA-256 as uploaded. Absent where "
+                                   "reviewers read the results: it would confirm a guess of a redacted file's source.")
     shots = serializers.IntegerField(help_text="k of a few-shot variant; 0 for the file as uploaded.")
     source = serializers.CharField(allow_null=True, help_text="The file a few-shot variant was made from.")
     series = SeriesResultSerializer(many=True)

@@ -74,10 +74,11 @@ class AssignmentSerializer(serializers.Serializer):
 
 
 def results_payload(*, submission: Submission, results) -> dict:
-    """The results in the shape of GET /api/submissions/<id>/results/ (ResultsSerializer), without the
-    per-example `csv` links: those answer the evaluation's own readers (the owner, organizers), never a
-    reviewer, and would point into the portal from an exported benchmark."""
-    return evaluation_api.results_payload(None, submission, results)
+    """The results as a reviewer reads them, in the shape of GET /api/submissions/<id>/results/
+    (ResultsSerializer), without the per-example `csv` links (those answer the evaluation's own readers, the
+    owner and organizers) and without the files' sha256: the hash of a file as uploaded, before redaction,
+    would let a reviewer confirm a guess of its public source."""
+    return evaluation_api.results_payload(None, submission, results, hashes=False)
 
 
 def assignment_payload(request, assignment: Assignment) -> dict:

@@ -15,13 +15,12 @@ from typing import BinaryIO
 from django.template.loader import render_to_string
 
 from evaluation import selectors as evaluation_selectors
-from evaluation.api import ResultsSerializer
+from evaluation.api import ResultsSerializer, results_payload
 from evaluation.engine.safecsv import csv_text
 from evaluation.engine.taskfile import read_task_csv
 from portal.models import Contest, Submission, SubmissionVersion
 
 from . import prizes, selectors, taskzip
-from .api import results_payload
 from .models import Award
 
 DESCRIPTION_FIELDS = ("what_it_tests", "correct_behaviour", "why_it_matters", "data_generation", "dataset_sources",
@@ -85,7 +84,7 @@ def _results(submission: Submission) -> bytes:
     """The current version's results on every series (private ones included: this export is for the
     organizers), as GET /api/submissions/<id>/results/ gives them, without the per-example CSV links."""
     results = evaluation_selectors.results_on_every_series(version=submission.current_version)
-    payload = ResultsSerializer(results_payload(submission=submission, results=results)).data
+    payload = ResultsSerializer(results_payload(None, submission, results)).data  # no request: no CSV links
     return json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8")
 
 

@@ -136,10 +136,11 @@ def results_for_assignment(assignment: Assignment) -> ReviewerResults:
 
 def anonymised_results(results: evaluation_selectors.SubmissionResults,
                        redactor: Redactor) -> evaluation_selectors.SubmissionResults:
-    """The same results with each file (few-shot variants and their sources too) under its anonymous name
-    and the eligibility reason (an organizer's words when overridden) redacted."""
+    """The same results with each file (few-shot variants and their sources too) under its anonymous name,
+    without its sha256 (the hash of the file as uploaded would confirm a guess of its source), and the
+    eligibility reason (an organizer's words when overridden) redacted."""
     files = [dataclasses.replace(
-        f, name=taskzip.anonymous_name({"kind": f.kind, "index": f.index, "shots": f.shots}),
+        f, name=taskzip.anonymous_name({"kind": f.kind, "index": f.index, "shots": f.shots}), sha256="",
         source=taskzip.anonymous_name({"kind": f.kind, "index": f.index}) if f.source else None)
         for f in results.files]
     verdict = dataclasses.replace(results.verdict, eligibility_reason=redactor.text(results.verdict.eligibility_reason))

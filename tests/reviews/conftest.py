@@ -77,6 +77,13 @@ class Scene:
         return ["Grace Hopper", "Hopper", "grace@cobol-navy.org", "Compiler Lab", self.bob.username]
 
     @property
+    def hashes(self) -> list[str]:
+        """The sha256 of every file and zip of a and b as uploaded: a reviewer who read one could confirm a
+        guess of a redacted file's source."""
+        versions = [v for s in (self.a, self.b) for v in s.versions.all()]
+        return [v.zip_sha256 for v in versions] + [f["sha256"] for v in versions for f in v.files]
+
+    @property
     def reviewer_usernames(self) -> list[str]:
         return [self.rita.username, self.remy.username, self.cora.username, self.uma.username]
 

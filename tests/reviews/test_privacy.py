@@ -1,9 +1,9 @@
 """The privacy matrix: every page, JSON endpoint and download of the review side (and the submission page and
 download it adds to), for anonymous, two contestants, an assigned, an unassigned and a conflicted reviewer and
 an organizer: exactly who gets what, that no reviewer response (zips and CSVs included) holds an author's name
-or email or the owner's username, and that no contestant response names a reviewer. After a real evaluation:
-the results on every series reach the assigned reviewers and organizers, and the private series reach the
-owner only after the feedback release.
+or email, the owner's username or the sha256 of a file as uploaded, and that no contestant response names a
+reviewer. After a real evaluation: the results on every series reach the assigned reviewers and organizers,
+and the private series reach the owner only after the feedback release.
 """
 
 from __future__ import annotations
@@ -105,6 +105,8 @@ def _assert_private(scene, who: str, url: str, text: str) -> None:
     if who in REVIEWERS:
         for secret in scene.secrets_of_a + scene.secrets_of_b:
             assert secret.lower() not in lowered, f"{who} read {secret!r} at {url}"
+        for digest in scene.hashes:
+            assert digest not in lowered, f"{who} read the sha256 of an original file at {url}"
         for other in scene.reviewer_usernames:
             if other != scene.__dict__[who].username:
                 assert other.lower() not in lowered, f"{who} read reviewer {other!r} at {url}"

@@ -24,12 +24,14 @@ NAMES_OF_A = {"syllogism-test-PART1.csv": "task-PART1.csv", "syllogism-test-PART
               "syllogism-test-CONTROL1.csv": "task-CONTROL1.csv"}
 
 
-def without_csv_links(payload: dict, names: dict[str, str] | None = None) -> dict:
-    """The evaluation's results payload as the review side gives it: no per-example CSV links, and each file
-    renamed by `names` when given."""
+def without_csv_links(payload: dict, names: dict[str, str] | None = None, *, hashes: bool = True) -> dict:
+    """The evaluation's results payload as the review side gives it: no per-example CSV links, each file
+    renamed by `names` when given, and without `hashes` (a reviewer's payload) no file's sha256."""
     payload = copy.deepcopy(payload)
     for file in payload["files"]:
         file["name"] = (names or {}).get(file["name"], file["name"])
+        if not hashes:
+            del file["sha256"]
         for row in file["series"]:
             for model in row["models"]:
                 del model["csv"]
@@ -48,7 +50,7 @@ def test_the_assigned_reviewer_reads_every_series_anonymously_with_suggestions(e
 
     client.force_login(s.rita)
     detail = client.get(f"/api/reviews/assignments/{s.rita_a.pk}/").json()
-    assert detail["results"] == without_csv_links(own_results, NAMES_OF_A)
+    assert detail["results"] == without_csv_links(own_results, NAMES_OF_A, hashes=False)
     assert [(f["name"], f["kind"], f["rows"]) for f in detail["results"]["files"]] == [
         ("task-PART1.csv", "part", 150), ("task-PART2.csv", "part", 150), ("task-CONTROL1.csv", "control", 20)]
     task = detail["results"]["task"]
