@@ -19,3 +19,9 @@ def drop_assignments_conflicted_by_email(sender, instance, created: bool = False
     if created or raw or (update_fields is not None and "email" not in update_fields):
         return
     services.drop_conflicted_assignments_of(user=instance)
+
+
+def put_demo_reviewer_on_the_panel(sender, contest, organizer, reviewer, **kwargs) -> None:
+    """seed_demo made the demo: its reviewer joins the demo contest's panel (added by its organizer), so the
+    organizer can assign them at once."""
+    services.add_reviewer(contest=contest, user=reviewer, by=organizer)

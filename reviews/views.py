@@ -59,6 +59,7 @@ def home(request):
     rounds = selectors.reviewer_rounds(request.user)
     return render(request, "reviews/reviewer_home.html", {
         "rounds": [(r, RankingForm(items=r.ranked)) for r in rounds],
+        "seats": [] if rounds else selectors.panel_seats(request.user),  # why nothing is assigned
         "conflicts": selectors.conflicts_of(request.user), "domain_form": DomainConflictForm(),
     })
 

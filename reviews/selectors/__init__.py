@@ -38,6 +38,7 @@ from .anonymity import (
     submission_labels,
 )
 from .assignments import (
+    PanelSeat,
     People,
     active_assignments_of,
     active_assignments_of_each,
@@ -51,6 +52,7 @@ from .assignments import (
     get_assignment_for,
     numbered_reviewer,
     panel,
+    panel_seats,
     people_of,
     people_of_each,
     reviewer_identity,
@@ -106,14 +108,14 @@ from .rounds import (
 )
 
 __all__ = [
-    "AnonymousSubmission", "CandidateRow", "People", "Proposal", "ReviewerResults", "ReviewerRound", "RoundPlan",
+    "AnonymousSubmission", "CandidateRow", "PanelSeat", "People", "Proposal", "ReviewerResults", "ReviewerRound", "RoundPlan",
     "RoundStatus", "ShownReview", "SubmissionStatus", "accepted_submissions", "active_assignments_of",
     "active_assignments_of_each", "amount_for", "announced_prize", "announced_prizes", "anonymised_results", "anonymised_zip", "anonymous_submission",
     "assignment_load", "assignment_plan", "assignments_visible_to", "audit_entries", "author_scan_warnings",
     "award_proposal", "award_tally", "awards_announced", "awards_visible_to", "candidate_rows", "caps_for",
     "conflict_pairs", "conflict_reason", "conflicts_of", "contests_for_organizers", "contests_reviewed_by",
     "criterion_keys", "eligible_reviewers", "get_assignment_for", "is_first_round", "numbered_reviewer",
-    "paid_before", "panel", "people_of", "people_of_each", "previous_tiers", "rank_scores", "ranking_of", "redactor_for",
+    "paid_before", "panel", "panel_seats", "people_of", "people_of_each", "previous_tiers", "rank_scores", "ranking_of", "redactor_for",
     "results_for_assignment", "review_deadline", "review_overview", "review_round", "review_settings",
     "review_settings_of_each",
     "reviewed_for_ranking", "reviewer_identity", "reviewer_label", "reviewer_rounds", "reviews_open", "rubric",

@@ -2,7 +2,8 @@
 and how a reviewer is named to each reader.
 
 - an assignment: `assignments_visible_to` (its reviewer, while no conflict stands; organizers);
-- a conflict between a reviewer and a submission: `conflict_reason` (the rule is reviews/conflicts.py);
+- a conflict between a reviewer and a submission: `conflict_reason` (the rule is reviews/conflicts.py), and
+  what conflicts keep from a reviewer, as they may read it: `panel_seats`;
 - a reviewer's identity: `reviewer_label` (organizers see usernames; everyone else "Reviewer N").
 """
 
@@ -70,6 +71,10 @@ def conflict_reason(reviewer, submission: Submission) -> str | None:
 def conflict_pairs(*, reviewers: Iterable, submissions: Iterable[Submission]) -> dict[tuple[int, int], str]:
     """(submission id, reviewer id) -> the reason, for every conflicted pair (conflict_reason, in bulk: two
     queries whatever the numbers of reviewers and submissions)."""
+    return {pair: reason.for_organizers for pair, reason in _conflicts(reviewers, submissions).items()}
+
+
+def _conflicts(reviewers: Iterable, submissions: Iterable[Submission]) -> dict[tuple[int, int], conflicts.Reason]:
     reviewers = {r.pk: r for r in reviewers}
     emails = {pk: people.emails for pk, people in people_of_each(submissions).items()}
     declared: dict[int, list] = {}
@@ -78,11 +83,44 @@ def conflict_pairs(*, reviewers: Iterable, submissions: Iterable[Submission]) ->
     pairs = {}
     for submission_id, author_emails in emails.items():
         for r in reviewers.values():
-            reason = conflicts.conflict_reason(username=r.username, email=r.email, submission_id=submission_id,
-                                               author_emails=author_emails, declared=_declared(declared.get(r.pk, [])))
+            reason = conflicts.conflict(username=r.username, email=r.email, submission_id=submission_id,
+                                        author_emails=author_emails, declared=_declared(declared.get(r.pk, [])))
             if reason is not None:
                 pairs[(submission_id, r.pk)] = reason
     return pairs
+
+
+@dataclass
+class PanelSeat:
+    """A contest whose reviewer panel the reviewer is on, as their page explains why nothing is assigned:
+    the submissions that can be reviewed (a version saved, the round's feedback not released), and those
+    that a conflict of interest keeps from them, counted by the reason as the reviewer may read it."""
+
+    contest: Contest
+    submissions: int
+    blocked: list[tuple[str, int]]  # (conflicts.Reason.for_reviewer, how many submissions), most first
+
+    @property
+    def blocked_count(self) -> int:
+        return sum(count for _, count in self.blocked)
+
+
+def panel_seats(reviewer) -> list[PanelSeat]:
+    """The reviewer's panels, each with what conflicts of interest keep from them (four queries in all)."""
+    contests = contests_reviewed_by(reviewer)
+    submissions = list(Submission.objects.filter(contest__in=contests, current_version__isnull=False,
+                                                 round__feedback_released_at__isnull=True).only("pk", "contest_id"))
+    reasons = _conflicts([reviewer], submissions)
+    seats = []
+    for contest in contests:
+        theirs = [s for s in submissions if s.contest_id == contest.pk]
+        counts: dict[str, int] = {}
+        for s in theirs:
+            if (reason := reasons.get((s.pk, reviewer.pk))) is not None:
+                counts[reason.for_reviewer] = counts.get(reason.for_reviewer, 0) + 1
+        seats.append(PanelSeat(contest=contest, submissions=len(theirs),
+                               blocked=sorted(counts.items(), key=lambda item: (-item[1], item[0]))))
+    return seats
 
 
 def conflicts_of(reviewer) -> QuerySet[Conflict]:

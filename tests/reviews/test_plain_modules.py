@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from reviews.assigning import plan_assignments
-from reviews.conflicts import Declared, conflict_reason, declarable_domain, domain_of, within
+from reviews.conflicts import Declared, Reason, conflict, conflict_reason, declarable_domain, domain_of, within
 from reviews.redaction import Redactor
 from reviews.taskzip import DamagedZip, anonymised_members, anonymous_name, read_csvs, write_zip
 from tests.datasets import make_zip
@@ -67,6 +67,20 @@ def test_declared_conflicts_come_first_and_a_domain_covers_its_subdomains():
     assert reason("z@elsewhere.org", Declared(domain="math.mills.edu")) is None
     assert reason("ada@engines.org", Declared(domain="mills.edu")) == (  # a declared domain before the address
         "rev_z declared a conflict with the domain mills.edu (bob@cs.mills.edu).")
+
+
+def test_the_reviewer_reads_each_reason_without_the_authors_address():
+    def told(email: str, *declared: Declared) -> Reason | None:
+        return conflict(username="rev_z", email=email, submission_id=7, author_emails=AUTHORS, declared=list(declared))
+
+    assert [told(*case).for_reviewer for case in (
+        ("z@elsewhere.org", Declared(submission_id=7)), ("z@elsewhere.org", Declared(domain="mills.edu")),
+        ("carl@gmail.com",), ("z@lab.engines.org",))] == [
+        "you declared a conflict with the submission", "you declared a conflict with the domain mills.edu",
+        "your email address is an author's", "your email domain matches an author's"]
+    assert told("z@lab.engines.org").for_organizers == (
+        "rev_z's email domain lab.engines.org matches an author's (ada@engines.org).")
+    assert told("z@elsewhere.org") is None
 
 
 def test_domains_of_addresses():

@@ -1,5 +1,5 @@
-"""Seed a demo contest with two rounds, one account per role and the project's sample submissions, and
-print the logins."""
+"""Seed a demo contest with two rounds, one account per role (the reviewer on the contest's panel, through
+portal.signals.demo_seeded) and the project's sample submissions, and print the logins."""
 
 from __future__ import annotations
 
@@ -10,16 +10,20 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from portal import signals
 from portal.deadlines import to_aoe
 from portal.demo import submit_samples
 from portal.models import Contest, Profile, Round
 from portal.roles import CONTESTANT, ORGANIZER, REVIEWER
 
+# (username, role, password, email). The reviewer's address is on a domain of its own: one it shared with
+# the demo's authors (the contestant) would be a conflict of interest with every demo submission.
 DEMO_ACCOUNTS = [
-    ("contestant", CONTESTANT, "contestant-demo-pass"),
-    ("reviewer", REVIEWER, "reviewer-demo-pass"),
-    ("organizer", ORGANIZER, "organizer-demo-pass"),
+    ("contestant", CONTESTANT, "contestant-demo-pass", "contestant@example.org"),
+    ("reviewer", REVIEWER, "reviewer-demo-pass", "reviewer@reviewers.example.net"),
+    ("organizer", ORGANIZER, "organizer-demo-pass", "organizer@example.org"),
 ]
+SHARED_DOMAIN = "example.org"  # where every demo account was before; a reviewer there moves to its own
 
 
 class Command(BaseCommand):
@@ -36,14 +40,16 @@ class Command(BaseCommand):
                 "runs only with DEBUG on, never on a public site. Make real accounts with: python manage.py "
                 "create_account USERNAME --role organizer --email EMAIL")
         contest, created = self._contest()
-        for username, role, password in DEMO_ACCOUNTS:
-            self._account(username, role, password)
+        accounts = {role: self._account(username, role, password, email)
+                    for username, role, password, email in DEMO_ACCOUNTS}
         self.stdout.write("Demo contest: {} ({})".format(contest.name, "created" if created else "already there"))
-        for username, role, password in DEMO_ACCOUNTS:
+        for username, role, password, _ in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:<11} login: {username:<11} password: {password}")
         if not options["no_samples"]:
-            for line in submit_samples(contest=contest, user=User.objects.get(username="contestant")):
+            for line in submit_samples(contest=contest, user=accounts[CONTESTANT]):
                 self.stdout.write(line)
+        signals.demo_seeded.send(sender=self.__class__, contest=contest, organizer=accounts[ORGANIZER],
+                                 reviewer=accounts[REVIEWER])
 
     @staticmethod
     def _contest():
@@ -67,11 +73,15 @@ class Command(BaseCommand):
         return contest, created
 
     @staticmethod
-    def _account(username: str, role: str, password: str) -> None:
-        user, made = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.org"})
+    def _account(username: str, role: str, password: str, email: str) -> User:
+        user, made = User.objects.get_or_create(username=username, defaults={"email": email})
         if made:
             user.set_password(password)
             user.is_staff = role == ORGANIZER
             user.is_superuser = role == ORGANIZER
             user.save()
             Profile.objects.create(user=user, role=role)
+        elif user.email != email and user.email == f"{username}@{SHARED_DOMAIN}":  # seeded before it had its own
+            user.email = email
+            user.save(update_fields=["email"])
+        return user
