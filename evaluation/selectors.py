@@ -2,7 +2,8 @@
 
 One rule decides which series' results a user sees for a submission (`visible_series`); every page,
 JSON response and download asks it. The review side, which decides on its own who may read a
-submission, reads results through `results_of` with the series it may show. How files pool into the
+submission, reads results through `results_of` with the series it may show, and what an award would rest on
+(eligibility, runs not finished) through `standing_of_each`. How files pool into the
 whole task and what the verdict says are plain rules in verdicts.py.
 """
 
@@ -249,6 +250,52 @@ def results_of(*, version: SubmissionVersion, series: Sequence[ModelSeries]) -> 
     override = EligibilityOverride.objects.filter(submission_id=version.submission_id).first()
     return SubmissionResults(version=version, metric=version.metric, files=out, task=task,
                              verdict=_verdict(task, override))
+
+
+@dataclass
+class Standing:
+    """What the evaluation says of a version as the organizers decide its award: the eligibility as it stands
+    (an organizer's decision when there is one), what the rules alone say, and its runs not finished yet
+    (queued or running, on the public and on the private series) or failed."""
+
+    verdict: verdicts.Verdict  # as it stands: eligible, eligibility_reason, override
+    rules: verdicts.Verdict  # without the organizers' decision
+    unfinished_public: int
+    unfinished_private: int
+    failed: int
+
+
+def standing_of_each(*, versions: Sequence[SubmissionVersion]) -> dict[int, Standing]:
+    """Version id -> its Standing, on every series, in four queries whatever the number of versions (the
+    whole task's trends come from the trend cache, as on the results pages, once computed)."""
+    if not versions:
+        return {}
+    series = list(ModelSeries.objects.all())
+    runs_of: dict[int, list[Run]] = {v.pk: [] for v in versions}
+    for run in Run.objects.filter(version__in=versions).select_related("model__series"):
+        runs_of[run.version_id].append(run)
+    identities = {run.model_identity for runs in runs_of.values() for run in runs
+                  if run.status == Run.DONE and run.model_identity}
+    shas = {f["sha256"] for v in versions for f in v.files}
+    results: dict[str, dict[tuple[str, str], Result]] = {}
+    for row in Result.objects.filter(model_identity__in=identities, file_sha256__in=shas).defer("examples"):
+        results.setdefault(row.metric, {})[(row.model_identity, row.file_sha256)] = row
+    overrides = {o.submission_id: o for o in EligibilityOverride.objects.filter(
+        submission_id__in=[v.submission_id for v in versions])}
+    out = {}
+    for version in versions:
+        runs = runs_of[version.pk]
+        runs_by_series: dict[int, list[Run]] = {}
+        for run in runs:
+            runs_by_series.setdefault(run.model.series_id, []).append(run)
+        task = _task_results(version, version.files, series, runs_by_series, results.get(version.metric, {}))
+        unfinished = [run for run in runs if run.status not in Run.FINISHED]
+        private = sum(1 for run in unfinished if run.model.series.is_private)
+        out[version.pk] = Standing(verdict=_verdict(task, overrides.get(version.submission_id)),
+                                   rules=_verdict(task, None), unfinished_public=len(unfinished) - private,
+                                   unfinished_private=private,
+                                   failed=sum(1 for run in runs if run.status == Run.FAILED))
+    return out
 
 
 def _task_results(version, files, series, runs_by_series, results) -> FileResults | None:

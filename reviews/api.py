@@ -192,7 +192,25 @@ class AwardSerializer(serializers.Serializer):
     upgraded_from = serializers.CharField(allow_blank=True, help_text="the tier won in an earlier round that this "
                                                                       "award upgrades; empty: a new prize")
     override_reason = serializers.CharField(allow_blank=True)
+    acknowledgement = serializers.DictField(
+        help_text="the gaps of its evidence the organizers awarded it despite ({gaps: [[gap, what it lacked], "
+                  "...], reason, evidence: as it stood}); {} when its evidence was complete")
     nonprofit = serializers.CharField(allow_blank=True, help_text="the non-profit that receives the money, if any")
+
+
+class EvidenceSerializer(serializers.Serializer):
+    eligible = serializers.BooleanField(allow_null=True, help_text="the evaluation's eligibility; null: not known yet")
+    eligibility_reason = serializers.CharField(help_text="the rules' reason, or the organizers' decision")
+    overridden = serializers.BooleanField(help_text="the organizers decided the eligibility")
+    rules_eligible = serializers.BooleanField(allow_null=True, help_text="what the rules alone say")
+    unfinished_public = serializers.IntegerField(help_text="runs of the current version queued or running, public series")
+    unfinished_private = serializers.IntegerField(help_text="the same on the private series")
+    failed = serializers.IntegerField(help_text="runs of the current version that failed")
+    reviews = serializers.IntegerField(help_text="submitted reviews")
+    required_reviews = serializers.IntegerField(help_text="N, the contest's reviewers per submission")
+    gaps = serializers.DictField(child=serializers.CharField(),
+                                 help_text="eligibility, runs, reviews -> what is missing; an award against any "
+                                           "needs an acknowledgement with a reason")
 
 
 class CandidateSerializer(serializers.Serializer):
@@ -202,14 +220,18 @@ class CandidateSerializer(serializers.Serializer):
     levels = serializers.DictField(child=serializers.CharField(), help_text="criterion key -> combined level")
     eligible_tier = serializers.CharField(allow_null=True)
     grand_count = serializers.IntegerField()
-    rank_score = serializers.FloatField()
-    rank_score_exact = serializers.CharField(help_text="the exact rank score (a fraction) that ties are broken on")
+    rank_score = serializers.FloatField(
+        allow_null=True, help_text="the Borda score within the eligible tier (the reviewers' rankings cut to the "
+                                   "tier, first 1, last 0; 1/2 when none places it); null for a task with no tier")
+    rank_score_exact = serializers.CharField(allow_null=True,
+                                             help_text="the exact rank score (a fraction) that ties are broken on")
     previous_tier = serializers.CharField(allow_null=True, help_text="the tier this task won in round 1, if any")
     paid_before = serializers.IntegerField(help_text="USD the earlier rounds' awards paid it")
     kept = serializers.BooleanField(help_text="an earlier winner without an award of this round: it keeps its tier, "
                                               "and nothing more is paid")
     proposed_tier = serializers.CharField(allow_null=True)
     award = AwardSerializer(allow_null=True, help_text="the award decided, null until then")
+    evidence = EvidenceSerializer(help_text="what an award would rest on")
 
 
 class RoundProposalSerializer(serializers.Serializer):
@@ -231,7 +253,7 @@ class ContestAwardsSerializer(serializers.Serializer):
 
 class ContestAwards(APIView):
     """GET /api/contests/<slug>/awards/ (organizers): per round, the caps, every candidate with its combined
-    levels, eligible tier and tie-break keys, the allocation the rules propose, and the awards decided."""
+    levels, eligible tier, tie-break keys and evidence, the allocation the rules propose, and the awards decided."""
 
     permission_classes = [IsAuthenticated, IsOrganizer]
 
@@ -250,12 +272,15 @@ def _proposal(proposal: selectors.Proposal) -> dict:
         "candidates": [{
             "submission": row.submission.pk, "task_name": row.submission.task_name, "reviews": row.reviews,
             "levels": row.levels, "eligible_tier": row.tier, "grand_count": row.grand_count,
-            "rank_score": float(row.rank_score), "rank_score_exact": str(row.rank_score),
+            "rank_score": float(row.rank_score) if row.ranked else None,
+            "rank_score_exact": str(row.rank_score) if row.ranked else None,
             "previous_tier": row.previous_tier, "paid_before": row.paid_before, "kept": row.kept,
             "proposed_tier": row.proposed,
             "award": ({"tier": row.award.tier, "amount": row.award.amount, "upgraded_from": row.award.upgraded_from,
-                       "override_reason": row.award.override_reason, "nonprofit": row.award.nonprofit}
+                       "override_reason": row.award.override_reason, "acknowledgement": row.award.acknowledgement,
+                       "nonprofit": row.award.nonprofit}
                       if row.award else None),
+            "evidence": {**row.evidence.as_dict(), "rules_eligible": row.rules_eligible, "gaps": row.gaps},
         } for row in proposal.rows],
         "proposal": {str(key): tier for key, tier in proposal.allocation.items()},
     }

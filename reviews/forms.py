@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib.auth.models import User
 
 from portal.roles import REVIEWER
 
-from . import prizes
+from . import evidence, prizes
 from .models import TIER_CHOICES
+
+GAP_CHOICES = [(evidence.ELIGIBILITY, "eligibility"), (evidence.RUNS, "runs not finished"),
+               (evidence.REVIEWS, "fewer reviews than N")]
 
 
 class BootstrapForm(forms.Form):
@@ -106,10 +111,42 @@ class ReasonForm(BootstrapForm):
 
 
 class OverrideForm(BootstrapForm):
+    """One award set by hand; `acknowledge`: the gaps of the task's evidence awarded despite (the reason covers
+    them too)."""
+
     submission = forms.IntegerField(widget=forms.HiddenInput)
     tier = forms.ChoiceField(choices=[*TIER_CHOICES, (prizes.NONE, "No prize")])
     reason = forms.CharField(max_length=2000, required=False,
                              widget=forms.TextInput(attrs={"placeholder": "Reason (required)"}))
+    acknowledge = forms.MultipleChoiceField(label="Award despite", choices=GAP_CHOICES, required=False)
+
+    def acknowledgement(self) -> evidence.Acknowledgement | None:
+        gaps = frozenset(self.cleaned_data["acknowledge"])
+        return evidence.Acknowledgement(gaps=gaps, reason=self.cleaned_data["reason"]) if gaps else None
+
+
+class ConfirmForm(BootstrapForm):
+    """Confirm the rules' proposal. For each task whose evidence has gaps, the gaps awarded despite
+    (ack_<submission id>, one value a gap) and why (ack_reason_<submission id>); fields for the ids posted."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        posted = {int(m.group(1)) for key in (self.data or {}) if (m := re.fullmatch(r"ack(?:_reason)?_(\d+)", key))}
+        for pk in sorted(posted):
+            self.fields[f"ack_{pk}"] = forms.MultipleChoiceField(label="Award despite", choices=GAP_CHOICES,
+                                                                 required=False)
+            self.fields[f"ack_reason_{pk}"] = forms.CharField(label="Reason", max_length=2000, required=False)
+
+    def acknowledged(self) -> dict[int, evidence.Acknowledgement]:
+        """Submission id -> what the organizer acknowledged, for each task with a gap ticked or a reason given."""
+        out = {}
+        for name in self.fields:
+            if m := re.fullmatch(r"ack_(\d+)", name):
+                gaps = frozenset(self.cleaned_data[name])
+                reason = self.cleaned_data[f"ack_reason_{m.group(1)}"]
+                if gaps or reason.strip():
+                    out[int(m.group(1))] = evidence.Acknowledgement(gaps=gaps, reason=reason)
+        return out
 
 
 class NonprofitForm(BootstrapForm):

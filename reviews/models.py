@@ -11,7 +11,7 @@ from django.db import models
 
 from portal.models import Contest, Round, Submission
 
-from . import prizes
+from . import evidence, prizes
 
 LEVEL_CHOICES = [(prizes.NO_PRIZE, "No prize"), (prizes.ACCEPTED, "Accepted"), (prizes.GRAND, "Grand prize")]
 TIER_CHOICES = [(prizes.GRAND, "Grand prize"), (prizes.SECOND, "Second prize"), (prizes.THIRD, "Third prize")]
@@ -220,6 +220,11 @@ class Award(models.Model):
                                      help_text="The tier the submission won in an earlier round; empty: a new prize")
     proposed_tier = models.CharField(max_length=16, blank=True, help_text="What the rules proposed; empty: none")
     override_reason = models.TextField(blank=True)
+    acknowledgement = models.JSONField(
+        default=dict, blank=True,
+        help_text="The gaps of its evidence the organizers acknowledged in deciding it, and why: {gaps: [[gap, what "
+                  "it lacked], ...], reason, evidence: as it stood}; empty when its evidence was complete "
+                  "(reviews/evidence.py)")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(auto_now=True)
     nonprofit = models.CharField("Non-profit to receive the money", max_length=300, blank=True)
@@ -230,6 +235,19 @@ class Award(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_tier_display()} for {self.submission} ({self.round})"
+
+    @property
+    def acknowledged_gaps(self) -> list[str]:
+        """What its evidence lacked when it was decided, as the organizers acknowledged it."""
+        return [text for _, text in self.acknowledgement.get("gaps", [])]
+
+    @property
+    def acknowledged_labels(self) -> list[str]:
+        """The same in a few words ("not eligible", "2 runs not finished"), from the evidence as it stood."""
+        if not self.acknowledgement:
+            return []
+        labels = evidence.Evidence(**self.acknowledgement["evidence"]).gap_labels()
+        return [labels[code] for code, _ in self.acknowledgement["gaps"] if code in labels]
 
 
 class AuditEntry(models.Model):
@@ -245,6 +263,7 @@ class AuditEntry(models.Model):
         ("ranking_saved", "Ranking saved"),
         ("awards_confirmed", "Awards confirmed"),
         ("award_overridden", "Award overridden"),
+        ("evidence_acknowledged", "Award on incomplete evidence"),
         ("awards_announced", "Awards announced"),
         ("nonprofit_named", "Non-profit named"),
         ("feedback_released", "Feedback released"),

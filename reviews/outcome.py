@@ -7,18 +7,27 @@ each submission once at its highest tier (prizes.AwardTally); an earlier winner 
 of a later round, and one upgraded gets the higher tier's award, paying the difference. As in services.py, each
 function checks who acts and validates everything before it stores anything, records what it did in the audit
 log, and raises ReviewsRefused (or a subclass) with the message the page or API shows.
+
+An award rests on its evidence (evidence.py): one for a task not eligible or not known to be, with runs not
+finished or with fewer than N submitted reviews is made only if the organizer acknowledges each of those gaps
+with a reason, which the audit log keeps with the evidence as it stood; awards are not announced while runs
+of an awarded task are not finished.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db import transaction
 from django.utils import timezone
 
+from evaluation import selectors as evaluation_selectors
 from portal.deadlines import format_aoe
 from portal.models import Round, Submission
 from portal.selectors import feedback_released
 
-from . import notifications, prizes, selectors
+from . import evidence, notifications, prizes, selectors
+from .evidence import Acknowledgement
 from .models import Award, ReviewRound
 from .services import NotAllowed, ReviewsRefused, _fresh, _require_organizer, audit
 
@@ -50,12 +59,41 @@ def _cap_refusal(*, proposal: selectors.Proposal, tally: prizes.AwardTally, tier
         "first, or raise the cap in the contest's review settings.", field="tier")
 
 
-def confirm_awards(*, round: Round, by) -> list[Award]:
+def _check_evidence(awarded: list[tuple[selectors.CandidateRow, str]],
+                    acknowledged: Mapping[int, Acknowledgement]) -> None:
+    """Refuse unless every gap of the evidence of every (row, tier) about to be awarded is acknowledged with a
+    reason (the rule: evidence.refusal)."""
+    message = evidence.refusal([evidence.Award(task=row.submission.task_name, tier=tier, evidence=row.evidence,
+                                               acknowledgement=acknowledged.get(row.submission.pk))
+                                for row, tier in awarded])
+    if message:
+        raise ReviewsRefused(message, field="acknowledge")
+
+
+def _acknowledged(*, row: selectors.CandidateRow, round: Round, tier: str, acknowledgement: Acknowledgement | None,
+                  by) -> dict:
+    """Record an award made on incomplete evidence in the audit log, with the evidence as it stood; what the
+    award keeps of it ({} when its evidence was complete)."""
+    gaps = acknowledgement.covers(row.evidence) if acknowledgement else {}
+    if not gaps:
+        return {}
+    kept = {"gaps": [[code, text] for code, text in gaps.items()],  # in order (a JSON object's keys may not keep it)
+            "reason": acknowledgement.reason.strip(), "evidence": row.evidence.as_dict()}
+    audit(actor=by, action="evidence_acknowledged", contest=round.contest, submission=row.submission,
+          message=f"{row.submission.task_name} ({tier}) in {round} awarded on incomplete evidence, acknowledged: "
+                  f"{', '.join(gaps.values())}. Reason: {kept['reason']}",
+          round=round.number, tier=tier, **kept)
+    return kept
+
+
+def confirm_awards(*, round: Round, by, acknowledged: Mapping[int, Acknowledgement] | None = None) -> list[Award]:
     """Store the allocation the rules propose as the round's awards (replacing any decided before). An
     earlier winner kept at its tier gets no award of this round; one upgraded gets the higher tier's award,
-    paying the difference."""
+    paying the difference. An award whose evidence has gaps (evidence.py) is made only if `acknowledged`
+    (submission id -> Acknowledgement) acknowledges each of them, with a reason."""
     _require_organizer(by, "decide awards")
     _ensure_not_announced(round)
+    acknowledged = acknowledged or {}
     proposal = selectors.award_proposal(round)
     if proposal.error:
         raise ReviewsRefused(proposal.error)
@@ -71,10 +109,13 @@ def confirm_awards(*, round: Round, by) -> list[Award]:
                               current={row.submission.pk: row.proposed for row, _, _ in payable})
     if (over := after.over_cap(proposal.caps)) is not None:
         raise _cap_refusal(proposal=proposal, tally=after, tier=over)
+    _check_evidence([(row, row.proposed) for row, _, _ in payable], acknowledged)
     with transaction.atomic():
         Award.objects.filter(round=round).delete()
         awards = [Award.objects.create(submission=row.submission, round=round, tier=row.proposed, amount=amount,
-                                       upgraded_from=upgraded_from, proposed_tier=row.proposed, decided_by=by)
+                                       upgraded_from=upgraded_from, proposed_tier=row.proposed, decided_by=by,
+                                       acknowledgement=_acknowledged(row=row, round=round, tier=row.proposed, by=by,
+                                                                     acknowledgement=acknowledged.get(row.submission.pk)))
                   for row, amount, upgraded_from in payable]
         kept_note = ("; kept from earlier rounds: " + ", ".join(f"{r.submission.task_name} {r.proposed}" for r in kept)
                      if kept else "")
@@ -97,11 +138,13 @@ def _check_override(*, proposal: selectors.Proposal, row, tier: str) -> None:
         raise _cap_refusal(proposal=proposal, tally=proposal.tally, tier=held)
 
 
-def override_award(*, round: Round, submission: Submission, tier: str, reason: str, by) -> Award | None:
+def override_award(*, round: Round, submission: Submission, tier: str, reason: str, by,
+                   acknowledgement: Acknowledgement | None = None) -> Award | None:
     """Set one submission's award of the round by hand (`none` takes it away); a reason is required,
     no cap is ever exceeded (counting every prize of the contest, each submission once at its highest
     tier) and an earlier round's award is never lowered. Setting an earlier winner to the tier it holds
-    keeps it (no award of this round); a higher tier upgrades it, paying the difference."""
+    keeps it (no award of this round); a higher tier upgrades it, paying the difference. An award whose
+    evidence has gaps (evidence.py) is made only if `acknowledgement` acknowledges each, with a reason."""
     _require_organizer(by, "decide awards")
     _ensure_not_announced(round)
     if tier not in (*prizes.TIERS, prizes.NONE):
@@ -115,6 +158,8 @@ def override_award(*, round: Round, submission: Submission, tier: str, reason: s
     _check_override(proposal=proposal, row=row, tier=tier)
     before = row.award.tier if row.award else (row.previous_tier or prizes.NONE)
     terms = None if tier == prizes.NONE else _payable(round=round, row=row, tier=tier, tally=proposal.tally)
+    if terms is not None:
+        _check_evidence([(row, tier)], {submission.pk: acknowledgement} if acknowledgement else {})
     with transaction.atomic():
         award = None
         if terms is None:
@@ -124,7 +169,9 @@ def override_award(*, round: Round, submission: Submission, tier: str, reason: s
             award, _ = Award.objects.update_or_create(
                 round=round, submission=submission,
                 defaults={"tier": tier, "amount": amount, "upgraded_from": upgraded_from,
-                          "proposed_tier": row.proposed or "", "override_reason": reason.strip(), "decided_by": by})
+                          "proposed_tier": row.proposed or "", "override_reason": reason.strip(), "decided_by": by,
+                          "acknowledgement": _acknowledged(row=row, round=round, tier=tier, by=by,
+                                                           acknowledgement=acknowledgement)})
         note = (" (kept from an earlier round: nothing more is paid)" if tier != prizes.NONE and terms is None
                 else _upgrade_note(terms[1], terms[0]) if terms else "")
         audit(actor=by, action="award_overridden", contest=round.contest, submission=submission,
@@ -143,6 +190,7 @@ def announce_awards(*, round: Round, by, site: str = "") -> list[Award]:
         raise ReviewsRefused(f"Release the feedback of {round} first: awards are announced with or after the reviews.")
     awards = list(Award.objects.filter(round=round).select_related("submission__owner", "submission__contest",
                                                                    "submission__current_version"))
+    _ensure_runs_finished(round=round, awards=awards)
     caps = selectors.caps_for(round)
     over = selectors.award_tally(round).over_cap(caps)
     if over is not None:
@@ -159,6 +207,17 @@ def announce_awards(*, round: Round, by, site: str = "") -> list[Award]:
         notifications.awards_announced(round=round, awards=awards, paid_before=selectors.paid_before(round),
                                        site=site)
     return awards
+
+
+def _ensure_runs_finished(*, round: Round, awards: list[Award]) -> None:
+    """Refuse while a run of an awarded task (its current version, on any series) is not finished."""
+    standing = evaluation_selectors.standing_of_each(versions=[a.submission.current_version for a in awards])
+    unfinished = [(a.submission.task_name, standing[a.submission.current_version_id]) for a in awards]
+    named = [f"{task} has {s.unfinished_public + s.unfinished_private} ({s.unfinished_public} public, "
+             f"{s.unfinished_private} private)" for task, s in unfinished if s.unfinished_public + s.unfinished_private]
+    if named:
+        raise ReviewsRefused(f"The awards of {round} are not announced while runs of awarded tasks are not finished: "
+                             f"{'; '.join(named)}. Announce them once those runs have finished.")
 
 
 def name_nonprofit(*, award: Award, user, nonprofit: str) -> Award:

@@ -27,6 +27,7 @@ from .forms import (
     AddReviewerForm,
     AssignForm,
     AutoAssignForm,
+    ConfirmForm,
     DomainConflictForm,
     NonprofitForm,
     OrganizerConflictForm,
@@ -275,8 +276,12 @@ def _round_action(request, slug: str, number: int, run):
 @organizer_required
 @require_POST
 def confirm_awards(request, slug: str, number: int):
+    form = ConfirmForm(request.POST)
+
     def run(round):
-        return f"Confirmed {len(outcome.confirm_awards(round=round, by=request.user))} award(s) of {round}."
+        ensure_valid(form)
+        awards = outcome.confirm_awards(round=round, by=request.user, acknowledged=form.acknowledged())
+        return f"Confirmed {len(awards)} award(s) of {round}."
     return _round_action(request, slug, number, run)
 
 
@@ -289,7 +294,8 @@ def override_award(request, slug: str, number: int):
         ensure_valid(form)
         submission = get_object_or_404(Submission, pk=form.cleaned_data["submission"], contest=round.contest)
         outcome.override_award(round=round, submission=submission, tier=form.cleaned_data["tier"],
-                                reason=form.cleaned_data["reason"], by=request.user)
+                               reason=form.cleaned_data["reason"], by=request.user,
+                               acknowledgement=form.acknowledgement())
         return f"{submission.task_name}: {form.cleaned_data['tier']}."
     return _round_action(request, slug, number, run)
 

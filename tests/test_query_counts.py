@@ -20,6 +20,7 @@ from reviews import outcome
 from reviews import services as review_services
 from reviews.models import Assignment, Criterion, ReviewSettings
 from tests import datasets, factories
+from tests.reviews.conftest import acknowledging_every_gap
 
 pytestmark = pytest.mark.django_db
 
@@ -291,6 +292,7 @@ def test_the_awards_page_and_endpoint_make_the_same_queries_for_2_or_10_submissi
 
     def review_and_rank(some: list[Submission]) -> None:
         for i, submission in enumerate(some):
+            scored(submission.current_version, models=3)  # the evidence: three finished runs with results
             for reviewer in (reviewers[i % 4], reviewers[(i + 1) % 4]):
                 reviewed(submission, reviewer, organizer)
         for reviewer in reviewers:
@@ -298,22 +300,25 @@ def test_the_awards_page_and_endpoint_make_the_same_queries_for_2_or_10_submissi
                    .order_by("-submission_id")]
             if ids:
                 review_services.save_ranking(reviewer=reviewer, round=first.round, submission_ids=ids)
-        outcome.confirm_awards(round=first.round, by=organizer)
+        outcome.confirm_awards(round=first.round, by=organizer, acknowledged=acknowledging_every_gap(first.round))
 
     review_and_rank([first, *copies(first, count=1)])
     # session, user, profile; the round; the proposal (13: the settings and whether an earlier round
     # exists (caps); the earlier rounds' tiers and payments; the round's awards; the candidates; the
     # criteria and the candidates' assignments with reviews (levels); the contest's assignments with
-    # reviews and the rankings (rank scores); the tally; announced?; the first round?); the rubric's
+    # reviews and the rankings (rank scores); the tally; announced?; the first round?; the evidence (5: N
+    # from the settings; the series, the runs, the results and the eligibility decisions)); the rubric's
     # criteria and levels; the settings (amounts)
-    check(client, url, expected=20, assert_num_queries=django_assert_num_queries)
-    # token and user, profile; the contest, its rounds; the proposal of each (13)
-    check(api, f"/api/contests/{contest.slug}/awards/", expected=17, assert_num_queries=django_assert_num_queries)
+    check(client, url, expected=25, assert_num_queries=django_assert_num_queries)
+    # token and user, profile; the contest, its rounds; the proposal of each (18)
+    check(api, f"/api/contests/{contest.slug}/awards/", expected=22, assert_num_queries=django_assert_num_queries)
     review_and_rank(copies(first, count=8, first=1))
-    check(client, url, expected=20, assert_num_queries=django_assert_num_queries)
-    check(api, f"/api/contests/{contest.slug}/awards/", expected=17, assert_num_queries=django_assert_num_queries)
+    check(client, url, expected=25, assert_num_queries=django_assert_num_queries)
+    check(api, f"/api/contests/{contest.slug}/awards/", expected=22, assert_num_queries=django_assert_num_queries)
     candidates = api.get(f"/api/contests/{contest.slug}/awards/").json()["rounds"][0]["candidates"]
     assert [(c["reviews"], c["eligible_tier"]) for c in candidates] == [(2, "third")] * 10
+    assert [(c["evidence"]["eligible"], c["evidence"]["gaps"]) for c in candidates] == [
+        (True, {"reviews": "2 of 3 reviews submitted"})] * 10
     assert sum(1 for c in candidates if c["award"]) == 5  # the round's third-prize cap
 
 
@@ -344,7 +349,7 @@ def test_the_review_and_award_exports_make_the_same_queries_for_2_or_10_submissi
         for submission in some:
             for reviewer in reviewers:
                 reviewed(submission, reviewer, organizer)
-        outcome.confirm_awards(round=first.round, by=organizer)
+        outcome.confirm_awards(round=first.round, by=organizer, acknowledged=acknowledging_every_gap(first.round))
 
     review_and_award([first, *copies(first, count=1)])
     # session, user, profile; the contest; the criteria, the submissions, their assignments with their reviews,

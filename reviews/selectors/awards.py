@@ -10,14 +10,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from evaluation import selectors as evaluation_selectors
 from portal.models import Contest, Round, Submission
 from portal.roles import CONTESTANT, ORGANIZER, role_of
 
 from .. import prizes
+from ..evidence import Evidence
 from ..models import Award, Ranking
 from .assignments import active_assignments
 from .reviews import submitted, submitted_levels_of_each
-from .rounds import awards_announced, caps_for, is_first_round
+from .rounds import awards_announced, caps_for, is_first_round, review_settings
 
 
 def rank_scores(contest: Contest, *, tiers: Mapping[int, str] | None = None) -> dict[int, Fraction]:
@@ -79,6 +81,23 @@ class CandidateRow:
     proposed: str | None = None
     award: Award | None = None
     paid_before: int = 0  # what the earlier rounds' awards paid it
+    evidence: Evidence | None = None  # the evaluation's eligibility, the runs not finished, the reviews against N
+    rules_eligible: bool | None = None  # what the rules alone say of the eligibility (beside an organizers' decision)
+    proposed_award: bool = False  # confirming the proposal makes an award of this round (not a kept earlier tier)
+
+    @property
+    def gaps(self) -> dict[str, str]:
+        """What the evidence lacks (evidence.Evidence.gaps)."""
+        return self.evidence.gaps() if self.evidence else {}
+
+    @property
+    def gap_labels(self) -> dict[str, str]:
+        return self.evidence.gap_labels() if self.evidence else {}
+
+    @property
+    def ranked(self) -> bool:
+        """Whether the rank score means anything: it is a Borda count within the task's eligible tier."""
+        return self.tier != prizes.NONE
 
     def as_candidate(self) -> dict:
         return {"key": self.submission.pk, "levels": self.levels, "rank_score": self.rank_score,
@@ -107,23 +126,32 @@ class Proposal:
 
 
 def candidate_rows(round: Round) -> list[CandidateRow]:
-    """The round's submissions and the contest's earlier winners, each with its combined levels."""
+    """The round's submissions and the contest's earlier winners, each with its combined levels and the
+    evidence an award would rest on (evidence.py: the evaluation's standing of its current version, its
+    submitted reviews against the contest's N)."""
     previous = previous_tiers(round)
     paid = paid_before(round)
     submissions = list((Submission.objects.filter(current_version__isnull=False).filter(round=round)
                         | Submission.objects.filter(pk__in=previous))
-                       .select_related("owner", "round").distinct().order_by("pk"))
+                       .select_related("owner", "round", "current_version").distinct().order_by("pk"))
     awards = {a.submission_id: a for a in Award.objects.filter(round=round)}
     levels_of = submitted_levels_of_each(submissions)
+    standing = evaluation_selectors.standing_of_each(versions=[s.current_version for s in submissions])
+    required = review_settings(round.contest).reviewers_per_submission
     rows = []
     for submission in submissions:
         reviews = levels_of[submission.pk]
         levels = prizes.combine(reviews)
+        stands = standing[submission.current_version_id]
         rows.append(CandidateRow(
             submission=submission, reviews=len(reviews), levels=levels, tier=prizes.eligible_tier(levels),
             grand_count=prizes.grand_count(levels), rank_score=prizes.UNRANKED,
             previous_tier=previous.get(submission.pk), award=awards.get(submission.pk),
-            paid_before=paid.get(submission.pk, 0)))
+            paid_before=paid.get(submission.pk, 0), rules_eligible=stands.rules.eligible,
+            evidence=Evidence(eligible=stands.verdict.eligible, eligibility_reason=stands.verdict.eligibility_reason,
+                              overridden=stands.verdict.override is not None,
+                              unfinished_public=stands.unfinished_public, unfinished_private=stands.unfinished_private,
+                              reviews=len(reviews), required_reviews=required, failed=stands.failed)))
     scores = rank_scores(round.contest, tiers={row.submission.pk: row.tier for row in rows})
     for row in rows:
         row.rank_score = scores.get(row.submission.pk, prizes.UNRANKED)
@@ -140,6 +168,7 @@ def award_proposal(round: Round) -> Proposal:
         proposal.error = str(exc)
     for row in proposal.rows:
         row.proposed = proposal.allocation.get(row.submission.pk)
+        row.proposed_award = row.proposed is not None and proposal.tally.earlier.get(row.submission.pk) != row.proposed
     order = {tier: i for i, tier in enumerate(prizes.TIERS)}
     proposal.rows.sort(key=lambda row: (order.get(row.proposed, len(order)), prizes.tie_break_key(row.as_candidate())))
     return proposal

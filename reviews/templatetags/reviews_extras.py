@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from reviews import prizes
 from reviews.models import LEVEL_CHOICES
 
 register = template.Library()
@@ -20,6 +21,15 @@ def usd(amount) -> str:
 def level_label(level: str | None) -> str:
     """no_prize -> "No prize"; an empty level -> "—"."""
     return _LEVEL_LABELS.get(level or "", "—")
+
+
+_LEVEL_LETTERS = {prizes.GRAND: "G", prizes.ACCEPTED: "A", prizes.NO_PRIZE: "N"}
+
+
+@register.filter
+def level_letter(level: str | None) -> str:
+    """grand -> "G", accepted -> "A", no_prize -> "N"; an empty level -> "–" (the awards page's legend)."""
+    return _LEVEL_LETTERS.get(level or "", "–")
 
 
 @register.filter

@@ -10,8 +10,10 @@ import re
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from evaluation.services import override_eligibility
 from portal import services as portal_services
 from reviews import services
+from reviews.models import ReviewSettings
 from tests import factories
 from tests.e2e.test_browser import CHROMIUM, CHROMIUM_FLAGS
 from tests.reviews.conftest import GRACE, seeded_rubric, task_b_zip  # noqa: F401 (a fixture)
@@ -34,9 +36,9 @@ def browser():
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-def logged_in(browser, base_url: str, username: str):
-    """A page in a browser context of its own, logged in through the login form."""
-    context = browser.new_context()
+def logged_in(browser, base_url: str, username: str, *, viewport: dict | None = None):
+    """A page in a browser context of its own (of the given viewport size), logged in through the login form."""
+    context = browser.new_context(**({"viewport": viewport} if viewport else {}))
     context.set_default_timeout(20_000)
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())  # the release and the announcement ask to confirm
@@ -58,6 +60,11 @@ def contest_in_review(transactional_db):
         user=alice, contest=round.contest, zip_file=task_b_zip(),
         data=factories.submission_data(task_name="negation-task", authors=(GRACE,)))
     services.add_reviewer(contest=round.contest, user=reviewer, by=organizer)
+    # The evidence an award needs beside this flow's one review (tests/e2e/test_awards_evidence.py is about it):
+    # N = 1, and the organizers' decision on the eligibility, since no model series is registered here.
+    ReviewSettings.objects.create(contest=round.contest, reviewers_per_submission=1)
+    override_eligibility(submission=submission, eligible=True, by=organizer,
+                         reason="Scored on the organizers' own models.")
     return submission
 
 

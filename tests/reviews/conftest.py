@@ -21,7 +21,8 @@ from evaluation.services import start_private_evaluation
 from portal import services as portal_services
 from portal.models import Contest, Round, Submission
 from portal.services import AuthorData
-from reviews import services
+from reviews import selectors, services
+from reviews.evidence import Acknowledgement
 from reviews.models import Assignment, Criterion
 from tests import datasets, factories
 from tests.evaluation.conftest import tiny_model_folders, tiny_series, worker  # noqa: F401 (fixtures)
@@ -166,6 +167,22 @@ def another_submission(scene: Scene, *, task_name: str, owner: str, author: Auth
         datasets.syllogism_classification_rows(n=300, seed=seed))})
     return portal_services.create_submission(user=user, contest=scene.contest, zip_file=zipped,
                                              data=factories.submission_data(task_name=task_name, authors=(author,)))
+
+
+ACKNOWLEDGED = "Awarded on the reviews alone (what this test is about)."
+
+
+def acknowledging_every_gap(round: Round) -> dict[int, Acknowledgement]:
+    """Every gap of every candidate's evidence in the round acknowledged, as an organizer ticks them to award on
+    the evidence these scenes have: no model series is registered (eligibility not known) and most tasks have
+    fewer submitted reviews than the contest's N (tests/reviews/test_evidence.py is about the evidence)."""
+    return {row.submission.pk: Acknowledgement(gaps=frozenset(row.gaps), reason=ACKNOWLEDGED)
+            for row in selectors.award_proposal(round).rows if row.gaps}
+
+
+def acknowledging_gaps_of(round: Round, submission: Submission) -> Acknowledgement | None:
+    """The gaps of one candidate's evidence acknowledged (acknowledging_every_gap)."""
+    return acknowledging_every_gap(round).get(submission.pk)
 
 
 def open_round_two(scene: Scene) -> Round:

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from reviews import outcome
 from reviews.models import AuditEntry
-from tests.reviews.conftest import each, open_round_two, submit
+from tests.reviews.conftest import acknowledging_every_gap, each, open_round_two, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def decided(scene):
     submit(s.rita_a, s.rita, each("grand"), to_authors="Striking.", to_organizers="Top of my pile.")
     submit(s.remy_a, s.remy, each("grand"), to_authors="Convincing.")
     submit(s.rita_b, s.rita, each("accepted"), to_authors="Solid.")
-    outcome.confirm_awards(round=s.round, by=s.organizer)
+    outcome.confirm_awards(round=s.round, by=s.organizer, acknowledged=acknowledging_every_gap(s.round))
     outcome.release_feedback(round=s.round, by=s.organizer)
     outcome.announce_awards(round=s.round, by=s.organizer)
     return s
@@ -128,7 +128,7 @@ def test_round_two_pays_an_upgrade_once_in_the_csv_and_the_benchmark(client, dec
     """a (second in round 1) is upgraded to grand in round 2; b keeps its round-1 third: no round-2 row."""
     s = decided
     round2 = open_round_two(s)
-    outcome.confirm_awards(round=round2, by=s.organizer)
+    outcome.confirm_awards(round=round2, by=s.organizer, acknowledged=acknowledging_every_gap(round2))
     outcome.release_feedback(round=round2, by=s.organizer)
     outcome.announce_awards(round=round2, by=s.organizer)
     client.force_login(s.organizer)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 
 from portal import panels
 from reviews import outcome, views
 from reviews.models import Assignment, Award, Ranking, Review, ReviewSettings
-from tests.reviews.conftest import each, open_round_two, submit
+from tests.reviews.conftest import acknowledging_every_gap, each, open_round_two, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +85,21 @@ def test_an_organizer_builds_the_panel_and_assigns_on_the_contest_page(client, s
     assert "Removed rev_remy_x2 (Reviewer 2) from syllogism-test: on leave" in audit
 
 
+def _acknowledging_form(round) -> dict:
+    """The confirm form with every gap of every task's evidence ticked and a reason (the page's ack_ fields)."""
+    form = {}
+    for pk, acknowledgement in acknowledging_every_gap(round).items():
+        form[f"ack_{pk}"] = sorted(acknowledgement.gaps)
+        form[f"ack_reason_{pk}"] = acknowledgement.reason
+    return form
+
+
+def _cells(page: str, row_id: str) -> list[str]:
+    row = re.search(rf'<tr id="{row_id}".*?</tr>', page, flags=re.S).group(0)
+    return [html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell))).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
+
+
 def test_an_organizer_awards_releases_and_announces_on_the_awards_page(client, scene, mailoutbox):
     submit(scene.rita_a, scene.rita, each("grand"))
     submit(scene.remy_a, scene.remy, each("grand"))
@@ -89,13 +107,20 @@ def test_an_organizer_awards_releases_and_announces_on_the_awards_page(client, s
     client.force_login(scene.organizer)
     url = "/reviews/contests/isp/rounds/1/awards/"
     page = client.get(url).content.decode()
-    assert f'<tr id="candidate-{scene.a.pk}">' in page and '<td class="proposed">second</td>' in page
-    # The three tie-break keys: grand criteria, rank score, submission number.
-    assert "<th>Grand criteria</th><th>Rank score</th><th>Submission no.</th>" in page
-    assert (f'<td>grand</td><td>6</td><td>0.500</td>\n      <td class="submission-number">{scene.a.pk}</td>'
-            in page)
-    assert f'<td class="submission-number">{scene.b.pk}</td>' in page
-    confirmed = client.post(url + "confirm/", follow=True)
+    # The task, reviews against N, levels, the tier, the tie-break keys, the evidence, earlier, proposed, decided.
+    assert _cells(page, f"candidate-{scene.a.pk}") == [
+        "syllogism-test no. 1", "2 of 3", "G G G G G G", "grand", "6", "0.500",
+        "eligibility not known : Not known yet: no public series has results on two or more models. "
+        "no run left to finish", "—", "second", "—"]
+    assert "<th><abbr title=\"The reviewers' rankings combined by a normalised Borda count within each eligible " \
+           "tier (see below the table)\">Borda score within tier</abbr></th>" in page
+    refused = client.post(url + "confirm/", follow=True)
+    assert _messages(refused) == [
+        "Not awarded: the evidence is incomplete and not acknowledged for syllogism-test (second): eligibility not "
+        "known (Not known yet: no public series has results on two or more models), 2 of 3 reviews submitted; "
+        "negation-task (third): eligibility not known (Not known yet: no public series has results on two or more "
+        "models), 1 of 3 reviews submitted. Tick each gap to award anyway, and give the reason."]
+    confirmed = client.post(url + "confirm/", _acknowledging_form(scene.round), follow=True)
     assert _messages(confirmed) == ["Confirmed 2 award(s) of Round 1."]
     no_reason = client.post(url + "override/", {"submission": scene.b.pk, "tier": "none", "reason": ""}, follow=True)
     assert _messages(no_reason) == ["Give the reason for overriding the rules' proposal."]
@@ -107,19 +132,6 @@ def test_an_organizer_awards_releases_and_announces_on_the_awards_page(client, s
     assert _messages(client.post(url + "announce/", follow=True)) == [
         "Announced 1 award(s) of Round 1; the winners were emailed."]
     assert "The awards of this round are announced" in client.get(url).content.decode()
-
-
-def test_the_winner_names_a_nonprofit_on_the_submission_page(client, scene):
-    submit(scene.rita_b, scene.rita, each("accepted"), to_authors="Solid.")
-    [award] = outcome.confirm_awards(round=scene.round, by=scene.organizer)
-    outcome.release_feedback(round=scene.round, by=scene.organizer)
-    outcome.announce_awards(round=scene.round, by=scene.organizer)
-    client.force_login(scene.alice)
-    assert client.post(f"/reviews/awards/{award.pk}/nonprofit/", {"nonprofit": "Mine"}, follow=True).status_code == 404
-    client.force_login(scene.bob)
-    response = client.post(f"/reviews/awards/{award.pk}/nonprofit/", {"nonprofit": "GiveDirectly"}, follow=True)
-    assert "Saved: GiveDirectly." in _messages(response)
-    assert "It is paid to GiveDirectly." in response.content.decode()
 
 
 def test_the_organizers_panel_on_the_submission_page_links_to_the_reviews(client, scene):
@@ -134,16 +146,19 @@ def test_round_two_shows_a_kept_prize_and_an_upgrade_once(client, scene):
     submit(s.rita_a, s.rita, each("grand"), to_authors="Striking.")
     submit(s.remy_a, s.remy, each("grand"))
     submit(s.rita_b, s.rita, each("accepted"), to_authors="Solid.")
-    outcome.confirm_awards(round=s.round, by=s.organizer)  # a second ($20,000), b third ($5,000)
+    outcome.confirm_awards(round=s.round, by=s.organizer, acknowledged=acknowledging_every_gap(s.round))  # a second ($20,000), b third ($5,000)
     outcome.release_feedback(round=s.round, by=s.organizer)
     outcome.announce_awards(round=s.round, by=s.organizer)
     open_round_two(s)
     client.force_login(s.organizer)
     url = "/reviews/contests/isp/rounds/2/awards/"
-    assert _messages(client.post(url + "confirm/", follow=True)) == ["Confirmed 1 award(s) of Round 2."]
+    round_two = s.contest.rounds.get(number=2)
+    assert _messages(client.post(url + "confirm/", _acknowledging_form(round_two), follow=True)) == [
+        "Confirmed 1 award(s) of Round 2."]
     page = client.get(url).content.decode()
     assert ('<td class="decided">grand ($80,000)<div class="small upgrade">upgraded from second: pays the '
-            'difference, $100,000 in all</div></td>') in page
+            'difference, $100,000 in all</div><div class="small acknowledged">awarded despite: eligibility not known, '
+            '2 of 3 reviews; reason: Awarded on the reviews alone (what this test is about).</div></td>') in page
     assert ('<td class="decided">third kept<div class="small">won in an earlier round and paid then ($5,000); '
             'nothing more is paid or announced</div></td>') in page
     assert "decided so far in the contest (earlier rounds' winners included, each submission once, at its highest " \

@@ -1,5 +1,5 @@
-"""The review side's plain-Python modules: conflicts, redaction, the rebuilt zip, automatic assignment (no Django,
-no database)."""
+"""The review side's plain-Python modules: conflicts, redaction, the rebuilt zip, automatic assignment, the evidence
+an award rests on (no Django, no database)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 
 from reviews.assigning import plan_assignments
 from reviews.conflicts import Declared, Reason, conflict, conflict_reason, declarable_domain, domain_of, within
+from reviews.evidence import Acknowledgement, Award, Evidence, refusal, unacknowledged
 from reviews.redaction import Redactor
 from reviews.taskzip import DamagedZip, anonymised_members, anonymous_name, read_csvs, write_zip
 from tests.datasets import make_zip
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_the_rule_modules_import_no_django():
     code = ("import sys, reviews.prizes, reviews.conflicts, reviews.redaction, reviews.taskzip, reviews.assigning, "
-            "reviews.suggestions\n"
+            "reviews.suggestions, reviews.evidence\n"
             "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
@@ -236,3 +237,42 @@ def test_every_submission_left_short_is_explained():
         2: "it has 1 of 3 reviewers; the panel has only 2 reviewers; already reviewing it: bob; "
            "conflict of interest: ann.",
     }
+
+
+# --- the evidence an award rests on ------------------------------------------------------------------------
+
+
+def evidence(**changes) -> Evidence:
+    complete = dict(eligible=True, eligibility_reason="No public series shows standard scaling.", overridden=False,
+                    unfinished_public=0, unfinished_private=0, reviews=3, required_reviews=3)
+    return Evidence(**{**complete, **changes})
+
+
+def test_each_gap_of_the_evidence_in_words():
+    assert evidence().gaps() == {}
+    assert evidence(eligible=False, eligibility_reason="Standard scaling on tiny.", unfinished_public=2,
+                    unfinished_private=1, reviews=2).gaps() == {
+        "eligibility": "not eligible (Standard scaling on tiny)", "runs": "3 runs not finished (2 public, 1 private)",
+        "reviews": "2 of 3 reviews submitted"}
+    assert evidence(eligible=None, eligibility_reason="Not known yet.", unfinished_private=1, reviews=4).gaps() == {
+        "eligibility": "eligibility not known (Not known yet)", "runs": "1 run not finished (0 public, 1 private)"}
+    assert evidence(failed=2).gaps() == {}  # failed runs are finished: the eligibility says what they left
+    assert evidence(eligible=None, unfinished_public=1, reviews=1).gap_labels() == {
+        "eligibility": "eligibility not known", "runs": "1 run not finished", "reviews": "1 of 3 reviews"}
+
+
+def test_every_gap_must_be_acknowledged_with_a_reason():
+    lacking = evidence(eligible=False, eligibility_reason="Standard scaling on tiny.", unfinished_public=2,
+                       unfinished_private=1, reviews=2)
+    runs_only = Acknowledgement(gaps=frozenset({"runs"}), reason="Scored elsewhere.")
+    assert unacknowledged(lacking, runs_only) == {"eligibility": "not eligible (Standard scaling on tiny)",
+                                                  "reviews": "2 of 3 reviews submitted"}
+    assert refusal([Award("vowels", "second", lacking, runs_only), Award("fine", "third", evidence(), None)]) == (
+        "Not awarded: the evidence is incomplete and not acknowledged for vowels (second): not eligible (Standard "
+        "scaling on tiny), 2 of 3 reviews submitted. Tick each gap to award anyway, and give the reason.")
+    every = Acknowledgement(gaps=frozenset({"eligibility", "runs", "reviews"}), reason=" ")
+    assert refusal([Award("vowels", "second", lacking, every)]) == (
+        "Give the reason for awarding vowels on incomplete evidence (it goes into the audit log).")
+    assert refusal([Award("vowels", "second", lacking, Acknowledgement(every.gaps, "Clear enough."))]) is None
+    assert refusal([Award("fine", "third", evidence(), None)]) is None
+    assert every.covers(evidence(reviews=1)) == {"reviews": "1 of 3 reviews submitted"}  # a gap gone is not kept

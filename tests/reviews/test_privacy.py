@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from reviews import outcome, services
 from reviews.models import Assignment
-from tests.reviews.conftest import each, submit
+from tests.reviews.conftest import acknowledging_every_gap, each, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -149,7 +149,7 @@ def released(in_review):
     s = in_review
     submit(s.rita_a, s.rita, each("grand"), to_authors="Surprising.", to_organizers="Second prize at least.")
     services.save_ranking(reviewer=s.rita, round=s.round, submission_ids=[s.a.pk, s.b.pk])
-    outcome.confirm_awards(round=s.round, by=s.organizer)
+    outcome.confirm_awards(round=s.round, by=s.organizer, acknowledged=acknowledging_every_gap(s.round))
     outcome.release_feedback(round=s.round, by=s.organizer)
     outcome.announce_awards(round=s.round, by=s.organizer)
     [award] = list(s.a.awards.all())
@@ -248,7 +248,7 @@ def test_no_email_crosses_the_blind(scene, mailoutbox, django_capture_on_commit_
         services.auto_assign(round=s.round, by=s.organizer)
         for assignment in Assignment.objects.filter(removed_at__isnull=True).select_related("reviewer"):
             submit(assignment, assignment.reviewer, each("accepted"), to_authors="Fine.")
-        outcome.confirm_awards(round=s.round, by=s.organizer)
+        outcome.confirm_awards(round=s.round, by=s.organizer, acknowledged=acknowledging_every_gap(s.round))
         outcome.release_feedback(round=s.round, by=s.organizer)
         outcome.announce_awards(round=s.round, by=s.organizer)
     reviewers = {u.email for u in (s.rita, s.remy, s.cora, s.uma)}

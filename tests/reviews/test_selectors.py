@@ -14,7 +14,7 @@ from portal.models import Round
 from reviews import outcome, selectors, services
 from reviews.models import ReviewSettings
 from tests import factories
-from tests.reviews.conftest import each, submit
+from tests.reviews.conftest import acknowledging_every_gap, each, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ def test_caps_are_round_ones_in_the_first_round_and_the_totals_later(scene):
 def test_owners_see_their_awards_only_once_announced(scene):
     s = scene
     submit(s.rita_b, s.rita, each("accepted"))
-    [award] = outcome.confirm_awards(round=s.round, by=s.organizer)
+    [award] = outcome.confirm_awards(round=s.round, by=s.organizer, acknowledged=acknowledging_every_gap(s.round))
     assert selectors.awards_visible_to(user=s.organizer, submission=s.b) == [award]
     assert selectors.awards_visible_to(user=s.bob, submission=s.b) == []
     outcome.release_feedback(round=s.round, by=s.organizer)

@@ -17,7 +17,17 @@ from portal.services import AuthorData, SubmissionData
 from reviews import export, outcome, prizes, selectors, services
 from reviews.models import Assignment, AuditEntry, Award, Conflict, ReviewRound, ReviewSettings
 from tests import datasets, factories
-from tests.reviews.conftest import ADA, CHARLES, another_submission, each, levels, open_round_two, submit
+from tests.reviews.conftest import (
+    ADA,
+    CHARLES,
+    acknowledging_every_gap,
+    acknowledging_gaps_of,
+    another_submission,
+    each,
+    levels,
+    open_round_two,
+    submit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -308,7 +318,7 @@ def test_round_one_confirms_the_proposal_within_its_caps(reviewed):
     assert proposal.caps == {"grand": 0, "second": 2, "third": 5}
     assert [(row.submission.task_name, row.tier, row.grand_count, row.proposed) for row in proposal.rows] == [
         ("syllogism-test", "grand", 6, "second"), ("negation-task", "third", 0, "third")]
-    awards = outcome.confirm_awards(round=s.round, by=s.organizer)
+    awards = outcome.confirm_awards(round=s.round, by=s.organizer, acknowledged=acknowledging_every_gap(s.round))
     assert [(a.submission.task_name, a.tier, a.amount, a.proposed_tier) for a in awards] == [
         ("syllogism-test", "second", 20_000, "second"), ("negation-task", "third", 5_000, "third")]
     assert actions(s.contest)[-1] == ("awards_confirmed", "Confirmed the proposed awards of Round 1: syllogism-test "
@@ -317,7 +327,7 @@ def test_round_one_confirms_the_proposal_within_its_caps(reviewed):
 
 def test_an_override_needs_a_reason_and_never_exceeds_a_cap(reviewed):
     s = reviewed
-    outcome.confirm_awards(round=s.round, by=s.organizer)
+    outcome.confirm_awards(round=s.round, by=s.organizer, acknowledged=acknowledging_every_gap(s.round))
     with pytest.raises(services.ReviewsRefused, match="^Give the reason for overriding the rules' proposal.$"):
         outcome.override_award(round=s.round, submission=s.b, tier="second", reason=" ", by=s.organizer)
     with pytest.raises(services.ReviewsRefused) as refused:
@@ -325,7 +335,7 @@ def test_an_override_needs_a_reason_and_never_exceeds_a_cap(reviewed):
     assert refused.value.message == ("The grand prizes of Round 1 are full (cap 0); lower another award first, or "
                                      "raise the cap in the contest's review settings.")
     award = outcome.override_award(round=s.round, submission=s.b, tier="second", reason="A striking idea.",
-                                    by=s.organizer)
+                                    by=s.organizer, acknowledgement=acknowledging_gaps_of(s.round, s.b))
     assert (award.tier, award.amount, award.proposed_tier, award.override_reason) == (
         "second", 20_000, "third", "A striking idea.")
     ReviewSettings.objects.create(contest=s.contest, round1_second_cap=1)
@@ -338,7 +348,7 @@ def test_an_override_needs_a_reason_and_never_exceeds_a_cap(reviewed):
 def test_release_then_announce_emails_contestants_and_freezes_the_awards(reviewed, mailoutbox,
                                                                           django_capture_on_commit_callbacks):
     s = reviewed
-    outcome.confirm_awards(round=s.round, by=s.organizer)
+    outcome.confirm_awards(round=s.round, by=s.organizer, acknowledged=acknowledging_every_gap(s.round))
     with pytest.raises(services.ReviewsRefused, match="^Release the feedback of Round 1 first"):
         outcome.announce_awards(round=s.round, by=s.organizer)
     with django_capture_on_commit_callbacks(execute=True):
@@ -369,7 +379,7 @@ def test_release_then_announce_emails_contestants_and_freezes_the_awards(reviewe
 
 def test_a_winner_names_a_nonprofit_once_the_award_is_announced(reviewed):
     s = reviewed
-    [a_award, _] = outcome.confirm_awards(round=s.round, by=s.organizer)
+    [a_award, _] = outcome.confirm_awards(round=s.round, by=s.organizer, acknowledged=acknowledging_every_gap(s.round))
     with pytest.raises(services.NotAllowed, match="^Only the winner names a non-profit for an announced award.$"):
         outcome.name_nonprofit(award=a_award, user=s.alice, nonprofit="Give Well")
     outcome.release_feedback(round=s.round, by=s.organizer)
@@ -385,7 +395,7 @@ def test_a_winner_names_a_nonprofit_once_the_award_is_announced(reviewed):
 
 def test_round_two_upgrades_a_round_one_winner_keeps_the_others_and_never_lowers_them(reviewed):
     s = reviewed
-    outcome.confirm_awards(round=s.round, by=s.organizer)
+    outcome.confirm_awards(round=s.round, by=s.organizer, acknowledged=acknowledging_every_gap(s.round))
     outcome.release_feedback(round=s.round, by=s.organizer)
     outcome.announce_awards(round=s.round, by=s.organizer)
     now = timezone.now()
@@ -400,7 +410,7 @@ def test_round_two_upgrades_a_round_one_winner_keeps_the_others_and_never_lowers
     assert proposal.caps == {"grand": 1, "second": 5, "third": 10}
     assert {row.submission.task_name: (row.previous_tier, row.proposed) for row in proposal.rows} == {
         "syllogism-test": ("second", "grand"), "negation-task": ("third", "third"), "third-task": (None, "second")}
-    outcome.confirm_awards(round=round2, by=s.organizer)
+    outcome.confirm_awards(round=round2, by=s.organizer, acknowledged=acknowledging_every_gap(round2))
     with pytest.raises(services.ReviewsRefused) as refused:
         outcome.override_award(round=round2, submission=s.b, tier="none", reason="weaker now", by=s.organizer)
     assert refused.value.message == ("negation-task won a third prize in an earlier round; an award is never "
@@ -418,8 +428,9 @@ def _announce(round, by) -> None:
 def test_round_two_overrides_count_the_round_one_winners_against_the_contest_caps(reviewed):
     s = reviewed
     ReviewSettings.objects.create(contest=s.contest, total_second_cap=3)
-    outcome.confirm_awards(round=s.round, by=s.organizer)  # a second, b third
-    outcome.override_award(round=s.round, submission=s.b, tier="second", reason="A striking idea.", by=s.organizer)
+    outcome.confirm_awards(round=s.round, by=s.organizer, acknowledged=acknowledging_every_gap(s.round))  # a second, b third
+    outcome.override_award(round=s.round, submission=s.b, tier="second", reason="A striking idea.", by=s.organizer,
+                           acknowledgement=acknowledging_gaps_of(s.round, s.b))
     _announce(s.round, s.organizer)  # two round-1 seconds
     round2 = open_round_two(s)
     c = another_submission(s, task_name="third-task", owner="owner_carl_q9", seed=7,
@@ -427,7 +438,8 @@ def test_round_two_overrides_count_the_round_one_winners_against_the_contest_cap
     d = another_submission(s, task_name="fourth-task", owner="owner_dora_q10", seed=8,
                            author=AuthorData("Dora Noether", "dora@noether.test"))
     # Only overrides in round 2, never "Confirm the proposal": the round-1 seconds count all the same.
-    award = outcome.override_award(round=round2, submission=c, tier="second", reason="Strong.", by=s.organizer)
+    award = outcome.override_award(round=round2, submission=c, tier="second", reason="Strong.", by=s.organizer,
+                                   acknowledgement=acknowledging_gaps_of(round2, c))
     assert (award.tier, award.amount, award.upgraded_from) == ("second", 20_000, "")
     assert selectors.award_proposal(round2).counts() == {"grand": 0, "second": 3, "third": 0}
     with pytest.raises(services.ReviewsRefused) as refused:
@@ -450,7 +462,7 @@ def test_round_two_overrides_count_the_round_one_winners_against_the_contest_cap
 @pytest.fixture
 def round_two(reviewed):
     """Round 1 announced (a second, b third); round 2 open, with a still grand-eligible and b third-eligible."""
-    outcome.confirm_awards(round=reviewed.round, by=reviewed.organizer)
+    outcome.confirm_awards(round=reviewed.round, by=reviewed.organizer, acknowledged=acknowledging_every_gap(reviewed.round))
     _announce(reviewed.round, reviewed.organizer)
     return open_round_two(reviewed)
 
@@ -461,7 +473,7 @@ def test_a_round_one_winner_kept_in_round_two_is_neither_paid_nor_announced_agai
     proposal = selectors.award_proposal(round_two)
     assert {row.submission.task_name: (row.previous_tier, row.proposed, row.paid_before) for row in proposal.rows} == {
         "syllogism-test": ("second", "grand", 20_000), "negation-task": ("third", "third", 5_000)}
-    awards = outcome.confirm_awards(round=round_two, by=s.organizer)
+    awards = outcome.confirm_awards(round=round_two, by=s.organizer, acknowledged=acknowledging_every_gap(round_two))
     assert [(a.submission.task_name, a.tier, a.amount, a.upgraded_from) for a in awards] == [
         ("syllogism-test", "grand", 80_000, "second")]  # 100,000 less the 20,000 of round 1
     assert list(Award.objects.filter(submission=s.b).values_list("round__number", "tier", "amount")) == [
@@ -491,9 +503,9 @@ def test_a_round_one_winner_kept_in_round_two_is_neither_paid_nor_announced_agai
 def test_an_upgrade_pays_the_difference_and_says_so_once(reviewed, round_two, mailoutbox,
                                                           django_capture_on_commit_callbacks):
     s = reviewed
-    outcome.confirm_awards(round=round_two, by=s.organizer)
+    outcome.confirm_awards(round=round_two, by=s.organizer, acknowledged=acknowledging_every_gap(round_two))
     award = outcome.override_award(round=round_two, submission=s.b, tier="second", reason="Reconsidered.",
-                                    by=s.organizer)
+                                    by=s.organizer, acknowledgement=acknowledging_gaps_of(round_two, s.b))
     assert (award.tier, award.amount, award.upgraded_from, award.proposed_tier) == ("second", 20_000 - 5_000, "third",
                                                                                    "third")
     assert actions(s.contest)[-1] == ("award_overridden", "negation-task in Round 2: third -> second (upgraded from "
@@ -503,7 +515,8 @@ def test_an_upgrade_pays_the_difference_and_says_so_once(reviewed, round_two, ma
     assert actions(s.contest)[-1] == ("award_overridden", "negation-task in Round 2: second -> third (kept from an "
                                                           "earlier round: nothing more is paid) (proposed: third). "
                                                           "Reason: Back.")
-    outcome.override_award(round=round_two, submission=s.b, tier="second", reason="Reconsidered.", by=s.organizer)
+    outcome.override_award(round=round_two, submission=s.b, tier="second", reason="Reconsidered.", by=s.organizer,
+                           acknowledgement=acknowledging_gaps_of(round_two, s.b))
     outcome.release_feedback(round=round_two, by=s.organizer)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
