@@ -56,7 +56,7 @@ def test_the_migration_numbers_the_existing_submissions_in_the_order_they_were_m
         Submission.objects.filter(pk=submission.pk).update(created_at=now - timedelta(days=days_ago), number=number)
     other = _submit(factories.RoundFactory(number=1).contest, "other-contest", seed=30)
     Submission.objects.filter(pk=other.pk).update(number=7)
-    migration = importlib.import_module("portal.migrations.0005_submission_number_per_contest")
+    migration = importlib.import_module("portal.migrations.0006_submission_number_per_contest")
     migration.number_existing(apps, None)
     numbers = dict(Submission.objects.filter(contest=contest).values_list("task_name", "number"))
     assert numbers == {"elsewhere-1": 1, "elsewhere-2": 2, "elsewhere-0": 3}

@@ -17,7 +17,7 @@ def number_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("portal", "0004_user_email_unique_ignoring_case"),
+        ("portal", "0005_api_token"),
     ]
 
     operations = [
