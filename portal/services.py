@@ -24,7 +24,7 @@ from . import accounts, signals, uploads
 from .deadlines import format_aoe
 from .models import Author, Contest, Round, Submission, SubmissionVersion
 from .refusals import Refused
-from .roles import CONTESTANT, REVIEWER, role_of
+from .roles import CONTESTANT, REVIEWER, VALIDATOR, role_of
 from .selectors import edits_open, next_round, open_round
 
 logger = logging.getLogger(__name__)
@@ -85,6 +85,10 @@ def ensure_may_submit(*, user) -> None:
         raise SubmissionRefused(
             "Reviewers may not submit tasks (the contest rules forbid it). "
             "Sign up with a separate contestant account if you are not reviewing.", status=403)
+    if role == VALIDATOR:
+        raise SubmissionRefused(
+            "Validators may not submit tasks: a validator answers other tasks' examples blind. "
+            "Sign up with a separate contestant account to submit.", status=403)
     if role != CONTESTANT:
         raise SubmissionRefused("Only contestant accounts can create submissions.", status=403)
     if not accounts.email_confirmed(user):

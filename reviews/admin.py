@@ -1,7 +1,9 @@
-"""Organizers edit the rubric's texts, the contests' review settings and the rounds' review deadlines here.
+"""Organizers edit the rubric's texts, the contests' review settings, the rounds' review deadlines and the causes'
+descriptions here.
 
-Everything with a rule (assignments, conflicts, reviews, awards, releases) goes through the review
-pages, which call the services; here those records are read-only.
+Everything with a rule (assignments, conflicts, reviews, awards, releases, validations and their answers,
+meta-reviews, cause tags, published examples, the release's licence) goes through the organizers' pages, which
+call the services and write the audit log; here those records are read-only.
 """
 
 from __future__ import annotations
@@ -14,14 +16,23 @@ from .models import (
     Assignment,
     AuditEntry,
     Award,
+    Cause,
+    CauseTag,
     Conflict,
     ContestReviewer,
     Criterion,
     CriterionLevel,
+    LabelValidation,
+    MetaReview,
+    PublishedExample,
+    ReleaseSettings,
     Review,
     ReviewRevision,
     ReviewRound,
     ReviewSettings,
+    ValidationAnswer,
+    ValidationExample,
+    Validator,
 )
 
 
@@ -135,3 +146,65 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("at", "actor", "action", "contest", "message")
     list_filter = ("action", "contest")
     search_fields = ("message",)
+
+
+class ValidatorInline(admin.TabularInline):
+    model = Validator
+    fields = ("number", "user", "named_by", "named_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(LabelValidation)
+class LabelValidationAdmin(ReadOnlyAdmin):
+    list_display = ("submission", "version", "sample_size", "population", "seed", "answers_per_example",
+                    "started_by", "started_at")
+    list_filter = ("submission__contest",)
+    inlines = [ValidatorInline]
+
+
+@admin.register(ValidationExample)
+class ValidationExampleAdmin(ReadOnlyAdmin):
+    list_display = ("validation", "position", "file_name", "row", "line", "label")
+    list_filter = ("validation__submission__contest",)
+
+
+@admin.register(ValidationAnswer)
+class ValidationAnswerAdmin(ReadOnlyAdmin):
+    list_display = ("example", "validator", "choice", "skip_reason", "answered_at")
+    list_filter = ("skip_reason",)
+
+
+@admin.register(MetaReview)
+class MetaReviewAdmin(ReadOnlyAdmin):
+    list_display = ("submission", "written_by", "updated_at")
+
+
+@admin.register(Cause)
+class CauseAdmin(admin.ModelAdmin):
+    list_display = ("name", "from_paper", "created_by", "created_at")
+    fields = ("name", "description", "from_paper")
+    readonly_fields = ("name", "from_paper")
+
+    def has_add_permission(self, request):
+        return False  # named on the causes page, which writes the audit log
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CauseTag)
+class CauseTagAdmin(ReadOnlyAdmin):
+    list_display = ("submission", "cause", "tagged_by", "tagged_at")
+    list_filter = ("cause",)
+
+
+@admin.register(PublishedExample)
+class PublishedExampleAdmin(ReadOnlyAdmin):
+    list_display = ("submission", "file_name", "row", "line", "chosen_by", "chosen_at")
+
+
+@admin.register(ReleaseSettings)
+class ReleaseSettingsAdmin(ReadOnlyAdmin):
+    list_display = ("contest", "licence", "updated_by", "updated_at")

@@ -1,17 +1,21 @@
-"""The review side's records: rubric, settings, reviewers, conflicts, assignments, reviews, awards, audit.
+"""The review side's records: rubric, settings, reviewers, conflicts, assignments, reviews, awards, audit; and
+the contest's outcome: the human validation of labels, meta-reviews, causes, published examples, the release's
+licence.
 
 Rules (who may do what, when; who sees what) live in services.py, outcome.py and the selectors package; the rules
-that need no database in plain modules (prizes.py, conflicts.py, assigning.py, redaction.py, suggestions.py).
+that need no database in plain modules (prizes.py, conflicts.py, assigning.py, redaction.py, suggestions.py,
+licences.py).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
-from portal.models import Contest, Round, Submission
+from portal.models import Contest, Round, Submission, SubmissionVersion
 
-from . import evidence, prizes
+from . import evidence, licences, prizes
 
 LEVEL_CHOICES = [(prizes.NO_PRIZE, "No prize"), (prizes.ACCEPTED, "Accepted"), (prizes.GRAND, "Grand prize")]
 TIER_CHOICES = [(prizes.GRAND, "Grand prize"), (prizes.SECOND, "Second prize"), (prizes.THIRD, "Third prize")]
@@ -268,6 +272,13 @@ class AuditEntry(models.Model):
         ("nonprofit_named", "Non-profit named"),
         ("feedback_released", "Feedback released"),
         ("exported", "Exported"),
+        ("validation_started", "Validation started"),
+        ("validators_named", "Validators named"),
+        ("meta_review_written", "Meta-review written"),
+        ("cause_created", "Cause named"),
+        ("causes_tagged", "Causes tagged"),
+        ("example_published", "Example chosen for publication"),
+        ("licence_chosen", "Release licence chosen"),
     ]
 
     at = models.DateTimeField(auto_now_add=True)
@@ -284,3 +295,205 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}: {self.message}"
+
+
+# --- the human validation of labels ------------------------------------------------------------------
+
+
+class LabelValidation(models.Model):
+    """A human validation of a task's labels: examples sampled with a fixed seed from the non-control files of
+    one version of a submission, each to be answered blind by at least `answers_per_example` validators."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="label_validations")
+    version = models.ForeignKey(SubmissionVersion, on_delete=models.CASCADE, related_name="+",
+                                help_text="The version whose files were sampled.")
+    sample_size = models.PositiveSmallIntegerField(
+        default=50, help_text="Examples asked for; a task with fewer non-control examples gives them all.")
+    population = models.PositiveIntegerField(help_text="The examples the version's non-control files hold.")
+    seed = models.PositiveIntegerField(default=0, help_text="The seed of the sample, so it can be drawn again.")
+    answers_per_example = models.PositiveSmallIntegerField(
+        default=2, help_text="Validators who answer each example (skips excepted); at least 2.")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "version"], name="one_label_validation_per_version"),
+            models.CheckConstraint(condition=models.Q(answers_per_example__gte=2), name="validation_two_answers",
+                                   violation_error_message="Each example needs at least 2 validators' answers."),
+            models.CheckConstraint(condition=models.Q(sample_size__gte=1), name="validation_samples_something",
+                                   violation_error_message="Sample at least one example."),
+        ]
+
+    def __str__(self) -> str:
+        return f"Validation of {self.version}"
+
+
+class ValidationExample(models.Model):
+    """One sampled example: where it is (file, row and line) and what a validator is shown (the prompt, a
+    completion for sequence_prob, the choices). `label` is the index of the right choice: it is never shown
+    to a validator."""
+
+    validation = models.ForeignKey(LabelValidation, on_delete=models.CASCADE, related_name="examples")
+    position = models.PositiveSmallIntegerField(help_text="1, 2, ... in the order of the sample.")
+    file_name = models.CharField(max_length=255, help_text="The CSV's name as uploaded (organizers only).")
+    file_kind = models.CharField(max_length=16, help_text="main or part (control files are not sampled)")
+    file_index = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The N of a PART<N> file.")
+    row = models.PositiveIntegerField(help_text="The example's row in its file, from 0 (pandas' index).")
+    line = models.PositiveIntegerField(help_text="Its line in the CSV as an editor counts it (header = line 1).")
+    prompt = models.TextField()
+    completion = models.TextField(blank=True, help_text="sequence_prob: the completion to judge.")
+    choices = models.JSONField(help_text="The texts a validator chooses between, in order.")
+    label = models.PositiveSmallIntegerField(help_text="The index of the task's answer among the choices.")
+
+    class Meta:
+        ordering = ["validation", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["validation", "position"], name="unique_validation_position"),
+            models.UniqueConstraint(fields=["validation", "file_name", "row"], name="unique_validation_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} row {self.row}"
+
+
+class Validator(models.Model):
+    """A person named to a validation: a reviewer account or a validator account. Everyone but organizers (and
+    the validator themself) knows them only as "Validator <number>"."""
+
+    validation = models.ForeignKey(LabelValidation, on_delete=models.CASCADE, related_name="validators")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="validator_seats")
+    number = models.PositiveSmallIntegerField(help_text='Shown to everyone else as "Validator <number>".')
+    named_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    named_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["validation", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["validation", "number"], name="unique_validator_number"),
+            models.UniqueConstraint(fields=["validation", "user"], name="unique_validator_per_validation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} validates {self.validation}"
+
+
+class ValidationAnswer(models.Model):
+    """An example given to a validator, and what they answered: a choice, or a skip with its reason. Both empty
+    (`answered_at` too): given, not answered yet. A skip is not an answer: it counts neither for nor against
+    the label, and the example goes to another validator."""
+
+    AMBIGUOUS, NEEDS_EXPERTISE, OTHER = "ambiguous", "needs_expertise", "other"
+    SKIP_REASONS = [(AMBIGUOUS, "Ambiguous"), (NEEDS_EXPERTISE, "Needs expertise"), (OTHER, "Other")]
+
+    example = models.ForeignKey(ValidationExample, on_delete=models.CASCADE, related_name="answers")
+    validator = models.ForeignKey(Validator, on_delete=models.CASCADE, related_name="answers")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    choice = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The index of the choice made.")
+    skip_reason = models.CharField(max_length=32, choices=SKIP_REASONS, blank=True)
+    skip_note = models.TextField(blank=True, help_text="The validator's words on a skip.")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["example", "validator"]
+        constraints = [
+            models.UniqueConstraint(fields=["example", "validator"], name="one_answer_per_validator"),
+            models.CheckConstraint(
+                condition=(models.Q(answered_at__isnull=True, choice__isnull=True, skip_reason="")
+                           | models.Q(answered_at__isnull=False, choice__isnull=False, skip_reason="")
+                           | models.Q(answered_at__isnull=False, choice__isnull=True) & ~models.Q(skip_reason="")),
+                name="answer_is_a_choice_or_a_skip",
+                violation_error_message="An answer is a choice or a skip with its reason, not both."),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.validator} on {self.example}"
+
+
+# --- meta-reviews, causes and what is published -------------------------------------------------------
+
+
+class MetaReview(models.Model):
+    """The organizers' summary of a submission's reviews, for its authors, and for a winner optionally a short
+    "why it won" (the public page's). Released with the round's feedback, never before."""
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="meta_review")
+    summary = models.TextField("Summary for the authors")
+    why_it_won = models.TextField('Why it won', blank=True, help_text="A few sentences for a winner's public page.")
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Meta-review of {self.submission}"
+
+
+class Cause(models.Model):
+    """A kind of cause of inverse scaling: the paper's four (seeded, `from_paper`) or one an organizer names."""
+
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    from_paper = models.BooleanField(default=False, help_text="One of the four of the Inverse Scaling paper.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-from_paper", "name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="unique_cause_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CauseTag(models.Model):
+    """A cause an organizer tagged an accepted task with (one or more per task)."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="cause_tags")
+    cause = models.ForeignKey(Cause, on_delete=models.PROTECT, related_name="tags")
+    tagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    tagged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "cause__name"]
+        constraints = [models.UniqueConstraint(fields=["submission", "cause"], name="unique_cause_tag")]
+
+    def __str__(self) -> str:
+        return f"{self.submission}: {self.cause}"
+
+
+class PublishedExample(models.Model):
+    """The one example of a winning task an organizer chose to publish: its file and row in a version, and
+    the example as the engine reads it (its metric's fields, `classes` a list), kept so pages need not read
+    the zip."""
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="published_example")
+    version = models.ForeignKey(SubmissionVersion, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=255)
+    file_kind = models.CharField(max_length=16)
+    file_index = models.PositiveSmallIntegerField(null=True, blank=True)
+    row = models.PositiveIntegerField(help_text="The example's row in its file, from 0 (pandas' index).")
+    line = models.PositiveIntegerField(help_text="Its line in the CSV (header = line 1).")
+    example = models.JSONField(help_text="The metric's fields of the example, e.g. prompt, classes, answer_index.")
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    chosen_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.submission}: {self.file_name} row {self.row}"
+
+
+class ReleaseSettings(models.Model):
+    """Per-contest settings of the public release. A contest without a row releases under licences.DEFAULT."""
+
+    contest = models.OneToOneField(Contest, on_delete=models.CASCADE, related_name="release_settings")
+    licence = models.CharField(max_length=32, choices=licences.CHOICES, default=licences.DEFAULT,
+                               help_text="The licence of the released benchmark (its SPDX identifier).")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "release settings"
+        verbose_name_plural = "release settings"
+
+    def __str__(self) -> str:
+        return f"Release settings of {self.contest}"

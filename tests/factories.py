@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from portal.models import Contest, Profile, Round
-from portal.roles import CONTESTANT, ORGANIZER, REVIEWER
+from portal.roles import CONTESTANT, ORGANIZER, REVIEWER, VALIDATOR
 
 PASSWORD = "a-long-test-password"
 
@@ -41,6 +41,10 @@ def contestant(**kwargs) -> User:
 
 def reviewer(**kwargs) -> User:
     return make_user(REVIEWER, **kwargs)
+
+
+def validator(**kwargs) -> User:
+    return make_user(VALIDATOR, **kwargs)
 
 
 def organizer(**kwargs) -> User:

@@ -1,4 +1,4 @@
-"""`manage.py create_account`: organizers make reviewer and organizer accounts; idempotent."""
+"""`manage.py create_account`: organizers make reviewer, validator and organizer accounts; idempotent."""
 
 from __future__ import annotations
 
@@ -43,6 +43,18 @@ def test_the_password_comes_from_the_environment_and_a_second_run_updates(monkey
         "organizer", "rita@university.example", True, True)
     assert rita.check_password("second-long-password")
     assert User.objects.filter(username="rita").count() == 1
+
+
+def test_a_validator_account_is_made_with_the_validator_role(monkeypatch):
+    monkeypatch.setenv("PORTAL_NEW_PASSWORD", "a-long-enough-password")
+    assert create_account("vera", "--role", "validator", "--email", "vera@example.org") == \
+        "Created validator account vera <vera@example.org>."
+    vera = User.objects.get(username="vera")
+    assert (vera.profile.role, vera.is_staff, vera.is_superuser) == ("validator", False, False)
+    with pytest.raises(CommandError) as unknown:
+        create_account("vera", "--role", "checker", "--email", "vera@example.org")
+    assert str(unknown.value) == ("Error: argument --role: invalid choice: 'checker' (choose from 'contestant', "
+                                  "'reviewer', 'validator', 'organizer')")
 
 
 def test_refusals_say_what_to_do(monkeypatch):

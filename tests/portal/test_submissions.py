@@ -237,6 +237,15 @@ def test_a_reviewer_cannot_create_submissions(client, contest, syllogism_zip):
                                        shot_setting="zero-shot", data_generation="x"))
 
 
+def test_a_validator_cannot_create_submissions(client, contest, syllogism_zip):
+    client.force_login(factories.validator())
+    post = submit(client, contest, zip_bytes=syllogism_zip)
+    assert post.status_code == 403
+    assert post.context["message"] == ("Validators may not submit tasks: a validator answers other tasks' examples "
+                                       "blind. Sign up with a separate contestant account to submit.")
+    assert Submission.objects.count() == 0
+
+
 def test_another_users_submission_answers_404(client, contest, contestant, syllogism_zip):
     client.force_login(contestant)
     submit(client, contest, zip_bytes=syllogism_zip)

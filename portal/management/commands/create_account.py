@@ -1,4 +1,4 @@
-"""Make (or update) an account: organizers use it for reviewers and other organizers.
+"""Make (or update) an account: organizers use it for reviewers, validators and other organizers.
 
     PORTAL_NEW_PASSWORD=... python manage.py create_account USERNAME --role reviewer --email EMAIL
 
@@ -21,7 +21,7 @@ PASSWORD_VARIABLE = "PORTAL_NEW_PASSWORD"
 
 
 class Command(BaseCommand):
-    help = "Create or update an account with a role (contestant, reviewer, organizer) and email."
+    help = "Create or update an account with a role (contestant, reviewer, validator, organizer) and email."
 
     def add_arguments(self, parser):
         parser.add_argument("username")
