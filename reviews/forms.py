@@ -7,10 +7,10 @@ import re
 from django import forms
 from django.contrib.auth.models import User
 
-from portal.roles import REVIEWER
+from portal.roles import REVIEWER, VALIDATOR
 
-from . import evidence, prizes
-from .models import TIER_CHOICES
+from . import evidence, licences, prizes
+from .models import TIER_CHOICES, Cause, ValidationAnswer
 
 GAP_CHOICES = [(evidence.ELIGIBILITY, "eligibility"), (evidence.RUNS, "runs not finished"),
                (evidence.REVIEWS, "fewer reviews than N")]
@@ -175,3 +175,93 @@ class RankingForm(BootstrapForm):
     def ordered_ids(self) -> list[int]:
         """The submissions' ids, best first."""
         return [sid for sid, number, _ in sorted(self.items, key=lambda item: self.cleaned_data[f"rank_{item[1]}"])]
+
+
+# --- the human validation of labels ----------------------------------------------------------------------------
+
+
+class ValidationSettingsForm(BootstrapForm):
+    """How a validation samples (the services check the bounds and say them)."""
+
+    sample_size = forms.IntegerField(label="Examples (N)", initial=50, min_value=1,
+                                     help_text="Sampled from the task's non-control files; all of them if fewer.")
+    seed = forms.IntegerField(initial=0, min_value=0, help_text="The same seed draws the same sample.")
+    answers_per_example = forms.IntegerField(label="Answers per example", initial=2, min_value=2,
+                                             help_text="Validators who answer each example (at least 2).")
+
+
+class StartValidationForm(ValidationSettingsForm):
+    submission = forms.ModelChoiceField(queryset=None)
+
+    def __init__(self, *args, contest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submission"].queryset = contest.submissions.filter(current_version__isnull=False).order_by(
+            "task_name")
+        self.order_fields(["submission"])
+
+
+def validator_accounts():
+    """The accounts that can be named validators: reviewers and validators, by username."""
+    return User.objects.filter(profile__role__in=(REVIEWER, VALIDATOR)).order_by("username")
+
+
+class NameValidatorsForm(BootstrapForm):
+    validators = forms.ModelMultipleChoiceField(queryset=User.objects.none(), to_field_name="username",
+                                                help_text="Reviewer or validator accounts.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["validators"].queryset = validator_accounts()
+
+
+class AnswerForm(BootstrapForm):
+    """One example's answer: a choice, or a skip with its reason."""
+
+    answer = forms.IntegerField(widget=forms.HiddenInput)
+    choice = forms.TypedChoiceField(label="Your answer", coerce=int, required=False,
+                                    widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                                    empty_value=None)
+    skip_reason = forms.ChoiceField(label="Or skip it, with a reason", required=False,
+                                    choices=[("", "—"), *ValidationAnswer.SKIP_REASONS])
+    skip_note = forms.CharField(label="Note", required=False, max_length=500,
+                                widget=forms.TextInput(attrs={"placeholder": "Why (required for Other)"}))
+
+    def __init__(self, *args, choices: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["choice"].choices = list(enumerate(choices))
+
+
+# --- meta-reviews, causes, the published example, the licence -----------------------------------------------------
+
+
+class MetaReviewForm(BootstrapForm):
+    summary = forms.CharField(label="Summary for the authors", widget=forms.Textarea(attrs={"rows": 5}),
+                              help_text="The authors read it above the reviews once the round's feedback is released.")
+    why_it_won = forms.CharField(label="Why it won", required=False, max_length=1000,
+                                 widget=forms.Textarea(attrs={"rows": 2}),
+                                 help_text="For a winner only: a few sentences for its public page.")
+
+
+class CausesForm(BootstrapForm):
+    causes = forms.ModelMultipleChoiceField(queryset=Cause.objects.none(), required=False,
+                                            widget=forms.CheckboxSelectMultiple)
+    new_cause = forms.CharField(label="Or name a new cause", required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["causes"].queryset = Cause.objects.all()
+
+
+class PublishExampleForm(BootstrapForm):
+    file_name = forms.ChoiceField(label="File")
+    row = forms.IntegerField(label="Row", min_value=0, help_text="The example's row in the file, counted from 0 "
+                                                                  "(pandas' index).")
+
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file_name"].choices = [(f["name"], f"{f['name']} ({f['rows']} rows)") for f in version.files
+                                            if f["kind"] != "control"]
+
+
+class LicenceForm(BootstrapForm):
+    licence = forms.ChoiceField(label="Release licence", choices=licences.CHOICES)

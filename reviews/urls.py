@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import annotation_views, validation_views, views
 
 urlpatterns = [
     path("reviews/", views.home, name="reviews-home"),
@@ -32,4 +32,23 @@ urlpatterns = [
     path("reviews/contests/<slug:slug>/export/benchmark.zip", views.export_benchmark, name="reviews-export-benchmark"),
     path("reviews/contests/<slug:slug>/export/reviews.csv", views.export_reviews, name="reviews-export-reviews"),
     path("reviews/contests/<slug:slug>/export/awards.csv", views.export_awards, name="reviews-export-awards"),
+    # the human validation of labels
+    path("reviews/contests/<slug:slug>/validation/", validation_views.contest_validation,
+         name="reviews-validation-contest"),
+    path("reviews/contests/<slug:slug>/validation/start/", validation_views.start_validation,
+         name="reviews-validation-start"),
+    path("reviews/contests/<slug:slug>/rounds/<int:number>/validation/start/", validation_views.start_round_validations,
+         name="reviews-validation-start-round"),
+    path("reviews/contests/<slug:slug>/rounds/<int:number>/validation/validators/",
+         validation_views.name_round_validators, name="reviews-validation-round-validators"),
+    path("reviews/validations/<int:pk>/", validation_views.validation_page, name="reviews-validation"),
+    path("reviews/validations/<int:pk>/validators/", validation_views.name_validators,
+         name="reviews-validation-validators"),
+    path("reviews/validate/", validation_views.validate_home, name="reviews-validate-home"),
+    path("reviews/validate/<int:pk>/", validation_views.validate, name="reviews-validate"),
+    # meta-reviews, causes, the published example, the release licence
+    path("reviews/submissions/<int:pk>/meta-review/", annotation_views.meta_review, name="reviews-meta-review"),
+    path("reviews/submissions/<int:pk>/causes/", annotation_views.causes, name="reviews-causes"),
+    path("reviews/submissions/<int:pk>/example/", annotation_views.publish_example, name="reviews-publish-example"),
+    path("reviews/contests/<slug:slug>/licence/", annotation_views.licence, name="reviews-licence"),
 ]

@@ -23,12 +23,14 @@ from portal.refusals import Refused, act, ensure_valid
 from portal.roles import CONTESTANT, ORGANIZER, REVIEWER, role_of
 
 from . import export, outcome, prizes, selectors, services, suggestions
+from .annotation_views import annotation_context
 from .forms import (
     AddReviewerForm,
     AssignForm,
     AutoAssignForm,
     ConfirmForm,
     DomainConflictForm,
+    LicenceForm,
     NonprofitForm,
     OrganizerConflictForm,
     OverrideForm,
@@ -95,6 +97,7 @@ def assignment_detail(request, pk: int):
         "submission": selectors.anonymous_submission(assignment, preview=True),
         "open": selectors.reviews_open(round=round), "deadline": selectors.review_deadline(round),
         "submitted": stored is not None and stored.status == stored.SUBMITTED,
+        "validation": selectors.validation_for_assignment(assignment, viewer=request.user),
         **_results_context(selectors.results_for_assignment(assignment)),
     }, status=status)
 
@@ -174,6 +177,8 @@ def contest_reviews(request, slug: str):
         "panel": selectors.panel(contest), "add_reviewer_form": AddReviewerForm(),
         "assign_form": AssignForm(contest=contest), "auto_form": AutoAssignForm(prefix="auto"),
         "conflict_form": OrganizerConflictForm(contest=contest),
+        "licence": (licence := selectors.release_licence(contest)),
+        "licence_form": LicenceForm(initial={"licence": licence.spdx}),
     })
 
 
@@ -255,6 +260,7 @@ def submission_reviews(request, pk: int):
         "warnings": selectors.author_scan_warnings(submission.current_version),
         "awards": selectors.awards_visible_to(user=request.user, submission=submission),
         "levels": prizes.combine(selectors.submitted_levels(submission)),
+        **annotation_context(submission),
     })
 
 
@@ -394,6 +400,7 @@ def feedback_panel(request, submission: Submission) -> str | None:
     prize = prizes.prize_of(selectors.awards_visible_to(user=request.user, submission=submission))
     return render_to_string("reviews/_feedback_panel.html", {
         "submission": submission, "criteria": selectors.rubric(),
+        "meta_review": selectors.meta_review_for(viewer=request.user, submission=submission),
         "reviews": selectors.shown_reviews(viewer=request.user, submission=submission),
         "prize": prize, "current_award": prize.award if prize else None,
         "nonprofit_form": NonprofitForm(initial={"nonprofit": prize.award.nonprofit} if prize else None),

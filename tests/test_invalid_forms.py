@@ -9,7 +9,20 @@ import re
 import pytest
 from django.urls import reverse
 
-from reviews.models import Assignment, AuditEntry, Conflict, ContestReviewer, Ranking, Review
+from reviews.models import (
+    Assignment,
+    AuditEntry,
+    CauseTag,
+    Conflict,
+    ContestReviewer,
+    LabelValidation,
+    MetaReview,
+    PublishedExample,
+    Ranking,
+    ReleaseSettings,
+    Review,
+    Validator,
+)
 from tests.reviews.conftest import Scene, each, scene, submit  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +72,35 @@ FORMS = {
     "few-shot, k not a number": (
         "organizer", "evaluation-few-shot", lambda s: [s.a.pk], {"k": "four"},
         lambda s: reverse("submission-detail", args=[s.a.pk]), ["Give k as a whole number from 1 to 64."]),
+    "start a validation, nothing chosen": (
+        "organizer", "reviews-validation-start", lambda s: ["isp"], {"sample_size": "fifty"},
+        lambda s: reverse("reviews-validation-contest", args=["isp"]),
+        ["Submission: This field is required. Examples (N): Enter a whole number. Seed: This field is required. "
+         "Answers per example: This field is required."]),
+    "start a round's validations, one answer per example": (
+        "organizer", "reviews-validation-start-round", lambda s: ["isp", 1],
+        {"round-sample_size": "50", "round-seed": "0", "round-answers_per_example": "1"},
+        lambda s: reverse("reviews-validation-contest", args=["isp"]),
+        ["Answers per example: Ensure this value is greater than or equal to 2."]),
+    "name validators, an account that is not one": (
+        "organizer", "reviews-validation-round-validators", lambda s: ["isp", 1], {"round-validators": ["nobody_here"]},
+        lambda s: reverse("reviews-validation-contest", args=["isp"]),
+        ["Validators: Select a valid choice. nobody_here is not one of the available choices."]),
+    "meta-review, no summary": (
+        "organizer", "reviews-meta-review", lambda s: [s.a.pk], {"why_it_won": "Clear."},
+        lambda s: reverse("reviews-submission", args=[s.a.pk]), ["Summary for the authors: This field is required."]),
+    "causes, a cause that is not one": (
+        "organizer", "reviews-causes", lambda s: [s.a.pk], {"causes": ["999999"]},
+        lambda s: reverse("reviews-submission", args=[s.a.pk]),
+        ["Causes: Select a valid choice. 999999 is not one of the available choices."]),
+    "published example, a control file": (
+        "organizer", "reviews-publish-example", lambda s: [s.a.pk],
+        {"file_name": "syllogism-test-CONTROL1.csv", "row": "0"}, lambda s: reverse("reviews-submission", args=[s.a.pk]),
+        ["File: Select a valid choice. syllogism-test-CONTROL1.csv is not one of the available choices."]),
+    "licence, one that is not offered": (
+        "organizer", "reviews-licence", lambda s: ["isp"], {"licence": "GPL-3.0"},
+        lambda s: reverse("reviews-contest", args=["isp"]),
+        ["Release licence: Select a valid choice. GPL-3.0 is not one of the available choices."]),
 }
 
 
@@ -69,7 +111,9 @@ def shown_errors(response) -> list[str]:
 
 def state() -> tuple:
     return (AuditEntry.objects.count(), ContestReviewer.objects.count(), Conflict.objects.count(),
-            Assignment.objects.filter(removed_at=None).count(), Ranking.objects.count())
+            Assignment.objects.filter(removed_at=None).count(), Ranking.objects.count(),
+            LabelValidation.objects.count(), Validator.objects.count(), MetaReview.objects.count(),
+            CauseTag.objects.count(), PublishedExample.objects.count(), ReleaseSettings.objects.count())
 
 
 @pytest.fixture

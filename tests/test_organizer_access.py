@@ -11,7 +11,20 @@ from rest_framework.test import APIClient
 
 from evaluation.models import EligibilityOverride, LanguageModel, ModelSeries, PrivateEvaluation, Run
 from portal.access import IsOrganizer
-from reviews.models import Assignment, AuditEntry, Award, Conflict, ContestReviewer
+from reviews import validation
+from reviews.models import (
+    Assignment,
+    AuditEntry,
+    Award,
+    CauseTag,
+    Conflict,
+    ContestReviewer,
+    LabelValidation,
+    MetaReview,
+    PublishedExample,
+    ReleaseSettings,
+    Validator,
+)
 from tests.api.conftest import token_client
 from tests.reviews.conftest import Scene, scene  # noqa: F401 (the fixture)
 
@@ -42,6 +55,16 @@ ORGANIZER_PAGES = {
     "reviews-export-benchmark": ("get", lambda s: ["isp"], 200),
     "reviews-export-reviews": ("get", lambda s: ["isp"], 200),
     "reviews-export-awards": ("get", lambda s: ["isp"], 200),
+    "reviews-validation-contest": ("get", lambda s: ["isp"], 200),
+    "reviews-validation-start": ("post", lambda s: ["isp"], 302),
+    "reviews-validation-start-round": ("post", lambda s: ["isp", 1], 302),
+    "reviews-validation-round-validators": ("post", lambda s: ["isp", 1], 302),
+    "reviews-validation": ("get", lambda s: [s.validation.pk], 200),
+    "reviews-validation-validators": ("post", lambda s: [s.validation.pk], 302),
+    "reviews-meta-review": ("post", lambda s: [s.a.pk], 302),
+    "reviews-causes": ("post", lambda s: [s.a.pk], 302),
+    "reviews-publish-example": ("post", lambda s: [s.a.pk], 302),
+    "reviews-licence": ("post", lambda s: ["isp"], 302),
 }
 ORGANIZER_API = {
     "api-assign": ("post", lambda s: [s.a.pk], 201),
@@ -61,6 +84,7 @@ NOT_ORGANIZERS_ONLY = {
     "reviews-home": "reviewers, organizers", "reviews-assignment": "its reviewer, organizers",
     "reviews-assignment-zip": "its reviewer, organizers", "reviews-assignment-conflict": "its reviewer",
     "reviews-domain-conflict": "reviewers", "reviews-ranking": "reviewers", "reviews-nonprofit": "the winner",
+    "reviews-validate-home": "reviewers, validators", "reviews-validate": "its validator",
     "api-token": "everyone", "api-schema": "everyone", "api-contests": "everyone",
     "api-submission-create": "contestants", "api-submission": "owner, organizers",
     "api-submission-edit": "owner", "api-version-download": "owner, organizers",
@@ -106,9 +130,12 @@ def test_the_check_of_the_url_conf_can_fail():
 
 @pytest.fixture
 def with_run(scene: Scene) -> Scene:  # noqa: F811 (the imported fixture)
-    """The scene with one queued run of submission a, on a model of a public series."""
+    """The scene with one queued run of submission a, on a model of a public series, and a validation of a's labels
+    (2 examples)."""
     model = LanguageModel.objects.create(series=ModelSeries.objects.create(name="tiny"), name="tiny-1", spec="hf:x")
     scene.run = Run.objects.create(version=scene.a.current_version, model=model)
+    scene.validation = validation.start_validation(submission=scene.a, by=scene.organizer,
+                                                   settings=validation.Settings(sample_size=2))
     return scene
 
 
@@ -117,7 +144,9 @@ def state() -> tuple:
     return (AuditEntry.objects.count(), ContestReviewer.objects.count(), Conflict.objects.count(),
             sorted(Assignment.objects.filter(removed_at=None).values_list("pk", flat=True)),
             sorted(Run.objects.values_list("pk", "status", "attempts")), EligibilityOverride.objects.count(),
-            PrivateEvaluation.objects.count(), Award.objects.count())
+            PrivateEvaluation.objects.count(), Award.objects.count(), LabelValidation.objects.count(),
+            Validator.objects.count(), MetaReview.objects.count(), CauseTag.objects.count(),
+            PublishedExample.objects.count(), ReleaseSettings.objects.count())
 
 
 def page_body(s: Scene, name: str) -> dict:
@@ -127,7 +156,14 @@ def page_body(s: Scene, name: str) -> dict:
             "reviews-organizer-conflict": {"reviewer": s.uma.username, "domain": "uma-lab.test", "reason": "former lab"},
             "reviews-unassign": {"reason": "on leave"},
             "reviews-override-award": {"submission": s.a.pk, "tier": "none", "reason": "not yet"},
-            "evaluation-eligibility": {"decision": "eligible", "reason": "checked by hand"}}.get(name, {})
+            "evaluation-eligibility": {"decision": "eligible", "reason": "checked by hand"},
+            "reviews-validation-start": {"submission": s.b.pk, "sample_size": 2, "seed": 0, "answers_per_example": 2},
+            "reviews-validation-start-round": {"round-sample_size": 2, "round-seed": 0, "round-answers_per_example": 2},
+            "reviews-validation-round-validators": {"round-validators": [s.uma.username]},
+            "reviews-validation-validators": {"validators": [s.uma.username]},
+            "reviews-meta-review": {"summary": "A summary."},
+            "reviews-publish-example": {"file_name": "syllogism-test-PART1.csv", "row": 0},
+            "reviews-licence": {"licence": "CC0-1.0"}}.get(name, {})
 
 
 @pytest.mark.parametrize("name", sorted(ORGANIZER_PAGES))

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from evaluation.models import LanguageModel, ModelSeries, Result, Run
 from portal import services
 from portal.models import Author, Submission, SubmissionVersion
-from reviews import outcome
+from reviews import outcome, validation
 from reviews import services as review_services
 from reviews.models import Assignment, Criterion, ReviewSettings
 from tests import datasets, factories
@@ -240,18 +240,29 @@ def test_the_assignment_page_makes_the_same_queries_for_2_or_10_reviews(client, 
     # it?); the rubric's criteria and levels; the submission's assignments with their reviews, its authors
     # and owner, the reviewer's conflicts (which reviews she sees); the authors and owner, the review
     # settings (the anonymised submission); the review deadline twice (open? and when); series, runs,
-    # results, eligibility override, the authors and owner (the anonymised results)
-    check(client, url, expected=20, assert_num_queries=django_assert_num_queries)
+    # results, eligibility override, the authors and owner (the anonymised results); the latest validation
+    check(client, url, expected=21, assert_num_queries=django_assert_num_queries)
     client.force_login(organizer)
     # organizers see every assignment and, for each review, its revisions (one query for all)
-    check(client, url, expected=17, assert_num_queries=django_assert_num_queries)
+    check(client, url, expected=18, assert_num_queries=django_assert_num_queries)
     for reviewer in reviewers[2:]:
         reviewed(first, reviewer, organizer)
     copies(first, count=8)
-    check(client, url, expected=17, assert_num_queries=django_assert_num_queries)
+    check(client, url, expected=18, assert_num_queries=django_assert_num_queries)
     assert client.get(url).content.decode().count("Sound.") == 10  # every comment to the organizers
     client.force_login(reviewers[0])
-    check(client, url, expected=20, assert_num_queries=django_assert_num_queries)
+    check(client, url, expected=21, assert_num_queries=django_assert_num_queries)
+    # a validation of the labels: its validators, examples and answers, the authors (the redaction)
+    found = validation.start_validation(submission=first, by=organizer, settings=validation.Settings(sample_size=4))
+    validators = [factories.validator(username=f"val{i}", email=f"val{i}@validators.test") for i in range(5)]
+    validation.name_validators(validation=found, users=validators[:2], by=organizer)
+    check(client, url, expected=25, assert_num_queries=django_assert_num_queries)
+    validation.name_validators(validation=found, users=validators[2:], by=organizer)
+    for seat in found.validators.all():
+        for given in seat.answers.all():
+            validation.answer(seat=seat, user=seat.user, answer_id=given.pk, choice=1 - given.example.label)
+    check(client, url, expected=25, assert_num_queries=django_assert_num_queries)
+    assert client.get(url).content.decode().count("Validator ") == 4 * 2  # each disagreeing example's 2 answers
     assert client.get(url).content.decode().count("Clear.") == 10 + 1  # every review (hers submitted), and her form
 
 
@@ -268,14 +279,15 @@ def test_the_contest_review_page_makes_the_same_queries_for_2_or_10_submissions(
     # session, user, profile; the contest, its review settings (the page, the overview), its rounds; per
     # round: the settings, the submissions, their owners (who may not review), the panel, the authors and
     # owners and the panel's conflicts (conflicts), the load, the assignments with their reviews, the
-    # review deadline; the panel (the page); the forms' choices (reviewers three times, submissions twice)
-    check(client, url, expected=22, assert_num_queries=django_assert_num_queries)
+    # review deadline; the panel (the page); the release licence; the forms' choices (reviewers three times,
+    # submissions twice)
+    check(client, url, expected=23, assert_num_queries=django_assert_num_queries)
     more = copies(first, count=8, first=1)
     reviewers += panel_of(contest, organizer, count=3, first=3)
     for i, submission in enumerate(more):
         for reviewer in (reviewers[i % 6], reviewers[(i + 1) % 6]):
             reviewed(submission, reviewer, organizer, submit=i % 2 == 0)
-    check(client, url, expected=22, assert_num_queries=django_assert_num_queries)
+    check(client, url, expected=23, assert_num_queries=django_assert_num_queries)
     page = client.get(url).content.decode()
     assert (page.count("· submitted"), page.count("· draft")) == (8, 12)
     assert page.count("automatic assignment would add") == 10  # each has 2 of the 3 reviewers it needs
@@ -362,3 +374,67 @@ def test_the_review_and_award_exports_make_the_same_queries_for_2_or_10_submissi
     check(client, urls[0], expected=9, assert_num_queries=django_assert_num_queries)
     check(client, urls[1], expected=8, assert_num_queries=django_assert_num_queries)
     assert [len(client.get(url).content.decode().splitlines()) for url in urls] == [1 + 20, 1 + 5]  # header, rows
+
+
+# --- the human validation of labels ----------------------------------------------------------------------------
+
+
+def validated(submission, organizer, validators, *, size: int) -> None:
+    """A validation of `size` examples of the submission, the validators named, each answering half of theirs."""
+    found = validation.start_validation(submission=submission, by=organizer,
+                                        settings=validation.Settings(sample_size=size))
+    validation.name_validators(validation=found, users=validators, by=organizer)
+    for seat in found.validators.all():
+        for given in list(seat.answers.order_by("example__position"))[::2]:
+            validation.answer(seat=seat, user=seat.user, answer_id=given.pk, choice=given.example.label)
+
+
+def test_the_validators_pages_make_the_same_queries_for_4_or_40_examples_and_1_or_3_validations(
+        client, contest, owner, organizer, django_assert_num_queries):
+    first = first_submission(contest=contest, owner=owner)
+    more = copies(first, count=2)
+    vera, vic = (factories.validator(username=n, email=f"{n}@validators.test") for n in ("vera", "vic"))
+    validated(first, organizer, [vera, vic], size=4)
+    client.force_login(vera)
+    seat = vera.validator_seats.get()
+    # session, user, profile; her place with its validation, task and version; the examples given to her; the
+    # authors and owner (the redaction); the contest's review settings (what she calls the task)
+    check(client, f"/reviews/validate/{seat.pk}/", expected=7, assert_num_queries=django_assert_num_queries)
+    # session, user, profile; her places; her answers; the contests' review settings
+    check(client, "/reviews/validate/", expected=6, assert_num_queries=django_assert_num_queries)
+    for submission in more:
+        validated(submission, organizer, [vera, vic], size=40)
+    seat = vera.validator_seats.order_by("-pk").first()
+    check(client, f"/reviews/validate/{seat.pk}/", expected=7, assert_num_queries=django_assert_num_queries)
+    check(client, "/reviews/validate/", expected=6, assert_num_queries=django_assert_num_queries)
+    page = client.get("/reviews/validate/").content.decode()
+    assert (page.count("2 answered, 0 skipped of 4"), page.count("20 answered, 0 skipped of 40")) == (1, 2)
+    ReviewSettings.objects.create(contest=contest, reviewers_see_task_name=True)
+    # + the authors and owners of the tasks whose names are shown (redacted)
+    check(client, "/reviews/validate/", expected=7, assert_num_queries=django_assert_num_queries)
+    assert ">copy-1</strong>" in client.get("/reviews/validate/").content.decode()
+
+
+def test_the_organizers_validation_pages_make_the_same_queries_for_more_examples_validators_and_tasks(
+        client, contest, owner, organizer, django_assert_num_queries):
+    first = first_submission(contest=contest, owner=owner)
+    more = copies(first, count=9)
+    validators = [factories.validator(username=f"val{i}", email=f"val{i}@validators.test") for i in range(5)]
+    validated(first, organizer, validators[:2], size=4)
+    client.force_login(organizer)
+    url = f"/reviews/validations/{first.label_validations.get().pk}/"
+    # session, user, profile; the validation with its task, round, version and who started it; its validators,
+    # examples and answers; the accounts the naming form offers
+    check(client, url, expected=8, assert_num_queries=django_assert_num_queries)
+    contest_url = f"/reviews/contests/{contest.slug}/validation/"
+    # session, user, profile; the contest; its submissions; their latest validations, the validations' examples,
+    # answers and validators; the rounds; the forms' choices (submissions, accounts)
+    check(client, contest_url, expected=12, assert_num_queries=django_assert_num_queries)
+    other = more[0]
+    validated(other, organizer, validators, size=40)
+    check(client, f"/reviews/validations/{other.label_validations.get().pk}/", expected=8,
+          assert_num_queries=django_assert_num_queries)
+    for submission in more[1:]:
+        validated(submission, organizer, validators[:3], size=6)
+    check(client, contest_url, expected=12, assert_num_queries=django_assert_num_queries)
+    assert client.get(contest_url).content.decode().count("/reviews/validations/") == 10

@@ -20,11 +20,30 @@ The reads live in modules by concern, and callers import them from here (`select
 - anonymity.py: what a reviewer may read of a submission (its description, files and results);
 - reviews.py: the rubric, the reviews each user sees, rankings, a reviewer's own page;
 - awards.py: what the rules propose within the caps, the awards decided, prizes, the Accepted Tasks;
-- overview.py: the organizers' review page (assignments, what automatic assignment would add) and audit log.
+- overview.py: the organizers' review page (assignments, what automatic assignment would add) and audit log;
+- validation.py: the human validation of labels (who sees which validation, what a validator reads, the agreement);
+- annotations.py: the meta-reviews, causes, published examples and release licence.
+
+For the outcome's pages (the public results, the overview, the release export), one call per kind, each with its
+bulk form: `agreement_of` / `agreement_of_each`, `meta_review_for` / `meta_reviews_for_each`, `causes_of` /
+`causes_of_each`, `published_example_of` / `published_examples_of_each`, and `release_licence`.
 """
 
 from __future__ import annotations
 
+from .annotations import (
+    ShownMetaReview,
+    all_causes,
+    causes_of,
+    causes_of_each,
+    has_award,
+    meta_review_for,
+    meta_review_to_edit,
+    meta_reviews_for_each,
+    published_example_of,
+    published_examples_of_each,
+    release_licence,
+)
 from .anonymity import (
     AnonymousSubmission,
     ReviewerResults,
@@ -106,8 +125,35 @@ from .rounds import (
     review_settings_of_each,
     reviews_open,
 )
+from .validation import (
+    ExampleRow,
+    SeatRow,
+    ShownExample,
+    ValidationDetail,
+    ValidationSummary,
+    agreement_of,
+    agreement_of_each,
+    get_seat_for,
+    get_validation_for,
+    latest_validations_of_each,
+    next_example,
+    numbered_validator,
+    summaries_of,
+    task_labels,
+    validation_detail,
+    validation_for_assignment,
+    validations_of_contest,
+    validator_label,
+    validator_seats,
+)
 
 __all__ = [
+    "ExampleRow", "SeatRow", "ShownExample", "ShownMetaReview", "ValidationDetail", "ValidationSummary",
+    "agreement_of", "agreement_of_each", "all_causes", "causes_of", "causes_of_each", "get_seat_for",
+    "get_validation_for", "has_award", "latest_validations_of_each", "meta_review_for", "meta_review_to_edit",
+    "meta_reviews_for_each", "next_example", "numbered_validator", "published_example_of",
+    "published_examples_of_each", "release_licence", "summaries_of", "task_labels", "validation_detail",
+    "validation_for_assignment", "validations_of_contest", "validator_label", "validator_seats",
     "AnonymousSubmission", "CandidateRow", "PanelSeat", "People", "Proposal", "ReviewerResults", "ReviewerRound", "RoundPlan",
     "RoundStatus", "ShownReview", "SubmissionStatus", "accepted_submissions", "active_assignments_of",
     "active_assignments_of_each", "amount_for", "announced_prize", "announced_prizes", "anonymised_results", "anonymised_zip", "anonymous_submission",

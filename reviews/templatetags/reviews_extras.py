@@ -35,3 +35,29 @@ def level_letter(level: str | None) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def share(value) -> str:
+    """0.96 -> "96.0%"; None -> "—"."""
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+@register.filter
+def interval(bounds) -> str:
+    """(0.902, 0.984) -> "90.2–98.4%"; None -> "—"."""
+    return "—" if not bounds else f"{100 * bounds[0]:.1f}–{100 * bounds[1]:.1f}%"
+
+
+@register.filter
+def get_index(sequence, index):
+    """sequence[index], or None."""
+    try:
+        return sequence[index]
+    except (IndexError, TypeError):
+        return None
+
+
+@register.filter
+def sum_of(values) -> int:
+    return sum(values or ())

@@ -339,3 +339,100 @@ def test_results_reach_the_assigned_reviewers_on_every_series_and_the_owner_afte
                           ("/submissions/{a}/results/{sha}/held-1.csv", (302, 200, 404, 404, 404, 404, 200)),
                           ("/api/submissions/{a}/results/{sha}/held-1.csv", (401, 200, 404, 404, 404, 404, 200))):
         assert _private_readers(client, s, url, statuses) == {"alice", "organizer"}, url
+
+
+# --- the human validation of labels --------------------------------------------------------------------------------
+
+V_USERS = ("anonymous", "alice", "bob", "rita", "uma", "vera", "cora", "organizer")
+VALIDATORS = ("uma", "vera")  # uma: a reviewer account named validator of a; vera: a validator account
+
+# (url template, statuses in V_USERS' order). {validation}: the validation of a; {uma_seat}, {vera_seat}: their places.
+VALIDATION_GETS = [
+    ("/reviews/validate/", (302, 403, 403, 200, 200, 200, 200, 403)),
+    ("/reviews/validate/{uma_seat}/", (302, 404, 404, 404, 200, 404, 404, 404)),
+    ("/reviews/validate/{vera_seat}/", (302, 404, 404, 404, 404, 200, 404, 404)),
+    ("/reviews/validations/{validation}/", (302, 403, 403, 403, 403, 403, 403, 200)),
+    ("/reviews/contests/isp/validation/", (302, 403, 403, 403, 403, 403, 403, 200)),
+    ("/reviews/assignments/{rita_a}/", (302, 404, 404, 200, 404, 404, 404, 200)),  # a's reviewer reads the agreement
+    ("/reviews/submissions/{a}/", (302, 403, 403, 403, 403, 403, 403, 200)),
+    ("/submissions/{a}/", (302, 200, 404, 404, 404, 404, 404, 200)),
+    ("/api/submissions/{a}/", (401, 200, 404, 404, 404, 404, 404, 200)),
+]
+
+
+def _validating(scene) -> None:
+    """a's labels validated on 4 examples by uma (a reviewer not assigned to a) and vera (a validator account):
+    each answered two, uma's first against the label, vera's second skipped."""
+    from reviews import validation
+    from tests import factories
+
+    scene.vera = factories.validator(username="val_vera_v5", email="vera@validators.test")
+    scene.validation = validation.start_validation(submission=scene.a, by=scene.organizer,
+                                                   settings=validation.Settings(sample_size=4))
+    scene.uma_seat, scene.vera_seat = validation.name_validators(validation=scene.validation,
+                                                                 users=[scene.uma, scene.vera], by=scene.organizer)
+    for seat in (scene.uma_seat, scene.vera_seat):
+        for i, pending in enumerate(seat.answers.order_by("example__position")[:2]):
+            if seat is scene.vera_seat and i == 1:
+                validation.answer(seat=seat, user=seat.user, answer_id=pending.pk, skip_reason="ambiguous")
+            else:
+                wrong = seat is scene.uma_seat and i == 0
+                validation.answer(seat=seat, user=seat.user, answer_id=pending.pk,
+                                  choice=1 - pending.example.label if wrong else pending.example.label)
+
+
+def _check_validation(client, scene, url_template: str, statuses) -> None:
+    ids = {**_ids(scene), "validation": scene.validation.pk, "uma_seat": scene.uma_seat.pk,
+           "vera_seat": scene.vera_seat.pk}
+    users = {**_users(scene), "vera": scene.vera}
+    url = url_template.format(**ids)
+    validator_names = {"uma": scene.uma.username, "vera": scene.vera.username}
+    for who, expected in zip(V_USERS, statuses):
+        client.logout()
+        if users[who] is not None:
+            client.force_login(users[who])
+        response = client.get(url)
+        assert response.status_code == expected, f"{who} GET {url}: {response.status_code}"
+        text = _body(response)
+        lowered = text.lower()
+        if who == "vera":  # a validator reads no author, reviewer or other validator
+            for secret in scene.secrets_of_a + scene.secrets_of_b + scene.reviewer_usernames:
+                assert secret.lower() not in lowered, f"vera read {secret!r} at {url}"
+        if who in VALIDATORS:
+            other = validator_names["vera" if who == "uma" else "uma"]
+            assert other.lower() not in lowered, f"{who} read the validator {other!r} at {url}"
+            assert "(label)" not in text and "✓" not in text, f"{who} read a label at {url}"
+        else:
+            _assert_private(scene, who, url, text)
+        if who in CONTESTANTS:
+            for hidden in (*validator_names.values(), "Validator 1", "Validator 2", "validation of the labels"):
+                assert hidden.lower() not in lowered, f"{who} read {hidden!r} at {url}"
+        if who == "rita" and "/assignments/" in url:  # a's reviewer: validators numbered, never named
+            assert "Validator 1: " in text and not {n for n in validator_names.values() if n.lower() in lowered}
+
+
+@pytest.mark.parametrize(("url", "statuses"), VALIDATION_GETS, ids=[u for u, _ in VALIDATION_GETS])
+def test_validation_during_review(client, in_review, url, statuses):
+    _validating(in_review)
+    _check_validation(client, in_review, url, statuses)
+
+
+@pytest.mark.parametrize(("url", "statuses"), VALIDATION_GETS, ids=[u for u, _ in VALIDATION_GETS])
+def test_validation_after_release_and_announcement(client, released, url, statuses):
+    _validating(released)
+    _check_validation(client, released, url, statuses)
+
+
+def test_a_validator_account_is_refused_the_review_side_as_a_contestant_without_a_submission_is(client, in_review):
+    """vera answers as bob (who owns b, not a) does on every review URL about a and the panel."""
+    _validating(in_review)
+    client.force_login(in_review.vera)
+    bob = USERS.index("bob")
+    for template, statuses in GETS:
+        url = template.format(**_ids(in_review))
+        if "{b}" in template:
+            continue
+        response = client.get(url)
+        assert response.status_code == statuses[bob], url
+        text = _body(response).lower()
+        assert not [s for s in in_review.secrets_of_a + in_review.reviewer_usernames if s.lower() in text], url
