@@ -12,7 +12,7 @@ import pytest
 from portal.services import AuthorData
 from reviews import outcome
 from reviews.models import Award
-from tests.reviews.conftest import another_submission, each, submit
+from tests.reviews.conftest import acknowledging_every_gap, acknowledging_gaps_of, another_submission, each, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +31,9 @@ def hostile(scene):
     evil = another_submission(s, task_name="hostile-task", owner="owner_eve_q9",
                               author=AuthorData(AUTHOR, "eve@hostile.test", "@affiliation"), seed=77)
     submit(s.rita_a, s.rita, each("grand"), to_authors=TO_AUTHORS, to_organizers=TO_ORGANIZERS)
-    outcome.confirm_awards(round=s.round, by=s.organizer)
-    outcome.override_award(round=s.round, submission=evil, tier="third", reason=REASON, by=s.organizer)
+    outcome.confirm_awards(round=s.round, by=s.organizer, acknowledged=acknowledging_every_gap(s.round))
+    outcome.override_award(round=s.round, submission=evil, tier="third", reason=REASON, by=s.organizer,
+                           acknowledgement=acknowledging_gaps_of(s.round, evil))
     outcome.release_feedback(round=s.round, by=s.organizer)
     outcome.announce_awards(round=s.round, by=s.organizer)
     outcome.name_nonprofit(award=Award.objects.get(submission=evil), user=evil.owner, nonprofit=NONPROFIT)
