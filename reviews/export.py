@@ -32,11 +32,22 @@ class ExportFailed(Exception):
     """A stored task could not be read back; the message names it."""
 
 
-def _jsonl(version: SubmissionVersion, files: list[tuple[dict, bytes]], round_number: int) -> bytes:
-    """One JSON object per example of the non-control files: the fields the metric evaluates (the typed
-    example's, as the engine reads them), "part" (the N of a PART<N> file, null for a task in one file)
-    and "round"."""
-    lines = []
+def stored_files(version: SubmissionVersion) -> list[tuple[dict, bytes]]:
+    """The version's CSVs with their bytes, read back from its stored zip (each checked against its sha256).
+    Raises ExportFailed, naming the task and version, if the zip cannot be read or no longer holds them."""
+    try:
+        with version.zip_file.open("rb") as stored:
+            return taskzip.read_csvs(stored, version.files)
+    except (OSError, zipfile.BadZipFile, taskzip.DamagedZip) as exc:
+        raise ExportFailed(f"The stored zip of {version.task_name} (version {version.number}) could not be "
+                           f"read: {exc}") from exc
+
+
+def examples_of(version: SubmissionVersion, files: list[tuple[dict, bytes]]) -> list[tuple[dict, dict]]:
+    """(file, record) for each example of the non-control files, in order: the record holds the fields the
+    metric evaluates (the typed example's, as the engine reads them; `classes` a list) and "line" (its line
+    in the CSV). Raises ExportFailed if a file no longer reads as a valid file."""
+    out = []
     for file, data in files:
         if file["kind"] == "control":
             continue
@@ -45,10 +56,20 @@ def _jsonl(version: SubmissionVersion, files: list[tuple[dict, bytes]], round_nu
         if task_file is None or errors:
             raise ExportFailed(f"{file['name']} of {version.task_name} no longer reads as a valid file.")
         for example in task_file.examples:
-            record = {f.name: (list(value) if isinstance(value := getattr(example, f.name), tuple) else value)
-                      for f in dataclasses.fields(example) if f.name != "line"}
-            record.update(part=file["index"] if file["kind"] == "part" else None, round=round_number)
-            lines.append(json.dumps(record, ensure_ascii=False))
+            out.append((file, {f.name: (list(value) if isinstance(value := getattr(example, f.name), tuple)
+                                        else value) for f in dataclasses.fields(example)}))
+    return out
+
+
+def _jsonl(version: SubmissionVersion, files: list[tuple[dict, bytes]], round_number: int) -> bytes:
+    """One JSON object per example of the non-control files: the fields the metric evaluates (the typed
+    example's, as the engine reads them), "part" (the N of a PART<N> file, null for a task in one file)
+    and "round"."""
+    lines = []
+    for file, example in examples_of(version, files):
+        record = {name: value for name, value in example.items() if name != "line"}
+        record.update(part=file["index"] if file["kind"] == "part" else None, round=round_number)
+        lines.append(json.dumps(record, ensure_ascii=False))
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 
@@ -90,12 +111,7 @@ def _results(submission: Submission) -> bytes:
 
 def _task_members(submission: Submission, tier: str, prize: prizes.Prize | None) -> list[tuple[str, bytes]]:
     version = submission.current_version
-    try:
-        with version.zip_file.open("rb") as stored:
-            files = taskzip.read_csvs(stored, version.files)
-    except (OSError, zipfile.BadZipFile, taskzip.DamagedZip) as exc:
-        raise ExportFailed(f"The stored zip of {version.task_name} (version {version.number}) could not be "
-                           f"read: {exc}") from exc
+    files = stored_files(version)
     folder = f"tasks/{version.task_name}"
     members = [(f"{folder}/{file['name']}", data) for file, data in files]
     members.append((f"{folder}/{version.task_name}.jsonl", _jsonl(version, files, submission.round.number)))
