@@ -11,6 +11,12 @@ affiliation, and the owner's username, with "[redacted]":
     redactor = Redactor.for_people(names=["Ada Lovelace"], emails=["ada@engines.org"], usernames=["ada1815"])
     redactor.text("Lovelace (2022) built it")        # "[redacted] (2022) built it"
     redactor.csv_bytes(data)                          # the same for a UTF-8 CSV file's bytes
+
+What the public reads (the released benchmark) keeps the authors' names, which it credits, but no email
+address of anyone and no username: `Redactor.for_public(usernames=...)` replaces every email address
+(EMAIL_ADDRESS, found by its shape) and the usernames given, the same way:
+
+    Redactor.for_public(usernames=["ada1815"]).text("ada1815 <ada@engines.org>")   # "[redacted] <[redacted]>"
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from evaluation.engine.taskfile.authors import FoldedText, fold
 
 REDACTED = "[redacted]"
 MIN_PART = 3  # shorter name parts ("de", "Li") are redacted only inside a longer term
+EMAIL_ADDRESS = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+"
 
 
 def _name_terms(name: str) -> list[str]:
@@ -67,6 +74,12 @@ class Redactor:
         terms += [re.escape(fold(u.strip())) for u in usernames if u.strip()]
         terms += [r"\s+".join(re.escape(p) for p in fold(a).split()) for a in affiliations if len(a.strip()) >= MIN_PART]
         return cls(terms)
+
+    @classmethod
+    def for_public(cls, *, usernames: Iterable[str] = ()) -> Redactor:
+        """Every email address, whoever's, and these usernames (those of MIN_PART characters or more: a shorter
+        one would take ordinary words with it)."""
+        return cls([EMAIL_ADDRESS, *(re.escape(u.strip()) for u in usernames if len(u.strip()) >= MIN_PART)])
 
     def text(self, value: str) -> str:
         if self._pattern is None or not value:

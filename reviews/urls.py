@@ -30,6 +30,7 @@ urlpatterns = [
          name="reviews-release-feedback"),
     path("reviews/contests/<slug:slug>/audit/", views.audit_log, name="reviews-audit"),
     path("reviews/contests/<slug:slug>/export/benchmark.zip", views.export_benchmark, name="reviews-export-benchmark"),
+    path("reviews/contests/<slug:slug>/export/release.zip", views.export_release, name="reviews-export-release"),
     path("reviews/contests/<slug:slug>/export/reviews.csv", views.export_reviews, name="reviews-export-reviews"),
     path("reviews/contests/<slug:slug>/export/awards.csv", views.export_awards, name="reviews-export-awards"),
     # the human validation of labels

@@ -22,7 +22,7 @@ from portal.models import Contest, Round, Submission
 from portal.refusals import Refused, act, ensure_valid
 from portal.roles import CONTESTANT, ORGANIZER, REVIEWER, role_of
 
-from . import export, outcome, prizes, selectors, services, suggestions
+from . import export, outcome, prizes, release, selectors, services, suggestions
 from .annotation_views import annotation_context
 from .forms import (
     AddReviewerForm,
@@ -343,6 +343,26 @@ def export_benchmark(request, slug: str):
     target.seek(0)
     stamp = timezone.now().strftime("%Y%m%d")
     return FileResponse(target, as_attachment=True, filename=f"{contest.slug}-benchmark-{stamp}.zip",
+                        content_type="application/zip")
+
+
+@organizer_required
+def export_release(request, slug: str):
+    """The public release (reviews/release.py); before a round is announced, the refusal export_release gives."""
+    contest = get_object_or_404(Contest, slug=slug)
+    target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
+    try:
+        names = release.write_release(contest, target)
+    except release.ReleaseRefused as refused:
+        target.close()
+        return refusals.refused_page(request, refused)
+    except export.ExportFailed as failed:
+        target.close()
+        return _refused(request, str(failed), status=500)
+    services.record_export(contest=contest, by=request.user, what=f"the public release ({len(names)} tasks)")
+    target.seek(0)
+    stamp = timezone.now().strftime("%Y%m%d")
+    return FileResponse(target, as_attachment=True, filename=f"{contest.slug}-release-{stamp}.zip",
                         content_type="application/zip")
 
 

@@ -53,6 +53,7 @@ ORGANIZER_PAGES = {
     "reviews-release-feedback": ("post", lambda s: ["isp", 1], 302),
     "reviews-audit": ("get", lambda s: ["isp"], 200),
     "reviews-export-benchmark": ("get", lambda s: ["isp"], 200),
+    "reviews-export-release": ("get", lambda s: ["isp"], 409),  # no round announced yet: refused, as the command is
     "reviews-export-reviews": ("get", lambda s: ["isp"], 200),
     "reviews-export-awards": ("get", lambda s: ["isp"], 200),
     "reviews-validation-contest": ("get", lambda s: ["isp"], 200),

@@ -22,7 +22,9 @@ The reads live in modules by concern, and callers import them from here (`select
 - awards.py: what the rules propose within the caps, the awards decided, prizes, the Accepted Tasks;
 - overview.py: the organizers' review page (assignments, what automatic assignment would add) and audit log;
 - validation.py: the human validation of labels (who sees which validation, what a validator reads, the agreement);
-- annotations.py: the meta-reviews, causes, published examples and release licence.
+- annotations.py: the meta-reviews, causes, published examples and release licence;
+- release.py: what the public release of the benchmark holds (the accepted tasks of the announced rounds, and of
+  each only what was published), and why there is nothing to release yet.
 
 For the outcome's pages (the public results, the overview, the release export), one call per kind, each with its
 bulk form: `agreement_of` / `agreement_of_each`, `meta_review_for` / `meta_reviews_for_each`, `causes_of` /
@@ -101,6 +103,7 @@ from .overview import (
     contests_for_organizers,
     review_overview,
 )
+from .release import release_of, release_refusal
 from .reviews import (
     ReviewerRound,
     ShownReview,
@@ -164,6 +167,7 @@ __all__ = [
     "paid_before", "panel", "panel_seats", "people_of", "people_of_each", "previous_tiers", "rank_scores", "ranking_of", "redactor_for",
     "results_for_assignment", "review_deadline", "review_overview", "review_round", "review_settings",
     "review_settings_of_each",
+    "release_of", "release_refusal",
     "reviewed_for_ranking", "reviewer_identity", "reviewer_label", "reviewer_rounds", "reviews_open", "rubric",
     "series_trends", "shown_reviews", "shown_reviews_of_each", "submission_label", "submission_labels", "submitted_levels",
     "submitted_levels_of_each",

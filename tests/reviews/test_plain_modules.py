@@ -140,6 +140,17 @@ def test_a_redactor_without_people_changes_nothing():
     assert Redactor.for_people().text("Ada Lovelace") == "Ada Lovelace"
 
 
+@pytest.mark.parametrize(("text", "redacted"), [
+    ("write to Ada.K+bench@sub.engines.co.uk, please", "write to [redacted], please"),
+    ("<x_y@gmail.com>;z@a.io.", "<[redacted]>;[redacted]."),
+    ("Asked by ada1815 (ADA1815).", "Asked by [redacted] ([redacted])."),
+    ("ada18150 and xada1815 stay, as do x@y and @ada", "ada18150 and xada1815 stay, as do x@y and @ada"),
+    ("Ada Lovelace, Analytical Engines, al", "Ada Lovelace, Analytical Engines, al"),  # names are credited
+])
+def test_the_public_redactor_removes_every_email_address_and_the_usernames(text, redacted):
+    assert Redactor.for_public(usernames=["ada1815", "al"]).text(text) == redacted  # "al": too short to remove
+
+
 # --- the rebuilt zip --------------------------------------------------------------------------------
 
 
