@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from rest_framework.authtoken.models import TokenProxy
 
-from evaluation.engine.types import METRICS
+from evaluation.engine.metrics import METRICS
 
 from .roles import CONTESTANT, ROLE_CHOICES
 

@@ -302,7 +302,7 @@ ABSOLUTE_LOGODDS = Metric(
 )
 
 ALL_METRICS: tuple[Metric, ...] = (CLASSIFICATION, SEQUENCE_PROB, LOGODDS, ABSOLUTE_LOGODDS)
-METRICS: tuple[str, ...] = tuple(m.name for m in ALL_METRICS)  # also types.METRICS
+METRICS: tuple[str, ...] = tuple(m.name for m in ALL_METRICS)  # the names, in the contest README's order
 _BY_NAME = {m.name: m for m in ALL_METRICS}
 
 

@@ -11,17 +11,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 
-def __getattr__(name: str):
-    # METRICS, the metric names in the contest README's order, is derived from the Metric objects
-    # (metrics.ALL_METRICS) so that the names are spelled once; metrics.py imports this module,
-    # hence the late import.
-    if name == "METRICS":
-        from .metrics import METRICS
-
-        return METRICS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 @dataclass(frozen=True)
 class ClassificationExample:
     line: int  # line in the CSV file as a person counts it (header = line 1)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.engine import types
 from evaluation.engine.metrics import (
     ALL_METRICS,
+    METRICS,
     Aggregate,
     ExampleResult,
     aggregate,
@@ -29,9 +29,9 @@ EXAMPLE = {
 }
 
 
-def test_all_metrics_in_the_contest_readme_order_and_types_metrics_derives_from_them():
+def test_all_metrics_in_the_contest_readme_order_and_their_names_derive_from_them():
     assert [m.name for m in ALL_METRICS] == NAMES
-    assert tuple(NAMES) == types.METRICS
+    assert tuple(NAMES) == METRICS
     assert all(get_metric(name) is m for name, m in zip(NAMES, ALL_METRICS))
     assert get_metric(ALL_METRICS[2]) is ALL_METRICS[2]
 
