@@ -1,7 +1,7 @@
 """Model series and their models, evaluation runs, and the results they produce.
 
-Rules (who starts what, who sees what) live in services.py, jobs.py and selectors.py; these are
-the records.
+Rules live elsewhere: who starts what in services.py, every change of a run's status in
+lifecycle.py, who sees what in selectors.py; these are the records.
 """
 
 from __future__ import annotations

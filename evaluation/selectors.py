@@ -28,6 +28,7 @@ from portal.roles import CONTESTANT, ORGANIZER, role_of
 from portal.selectors import feedback_released
 
 from . import verdicts
+from .lifecycle import CONTESTANT_FAILURE
 from .models import EligibilityOverride, FewShotRequest, LanguageModel, ModelSeries, Result, Run
 
 log = logging.getLogger(__name__)
@@ -333,8 +334,6 @@ class RunProgress:
         return self.run.done_examples / self.total if self.total else 0.0
 
     def as_dict(self, *, for_organizer: bool) -> dict:
-        from .jobs import CONTESTANT_FAILURE
-
         run = self.run
         message = ""
         if run.status == Run.FAILED:

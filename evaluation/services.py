@@ -1,10 +1,10 @@
-"""What writes on the evaluation side: registering series, starting and stopping runs, few-shot
-requests, eligibility overrides. Runs are handed to the broker by jobs.py."""
+"""What writes on the evaluation side: registering series, which runs to start and who may retry or
+cancel one, few-shot requests, eligibility overrides. The changes of a run's status are
+lifecycle.py's (it hands runs to the broker too); these functions decide and ask it."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -15,7 +15,7 @@ from portal.models import Round, Submission, SubmissionVersion
 from portal.refusals import Refused
 from portal.roles import ORGANIZER, role_of
 
-from . import jobs
+from . import lifecycle
 from .models import EligibilityOverride, FewShotRequest, LanguageModel, ModelSeries, PrivateEvaluation, Run
 from .registry import SeriesEntry
 
@@ -81,28 +81,6 @@ def register_series(*, entries: list[SeriesEntry]) -> Registration:
 # --- starting runs ---------------------------------------------------------------------------
 
 
-def _start_runs(*, version: SubmissionVersion, models: Iterable[LanguageModel]) -> list[Run]:
-    """A queued run of `version` on each model that has none yet; sent once the transaction commits."""
-    created = []
-    for model in models:
-        run, made = Run.objects.get_or_create(version=version, model=model)
-        if made:
-            created.append(run)
-    for run in created:
-        transaction.on_commit(lambda run=run: jobs.send_run(run), robust=True)
-    return created
-
-
-def _cancel_older_versions(*, version: SubmissionVersion) -> int:
-    older = Run.objects.filter(version__submission_id=version.submission_id, status=Run.QUEUED,
-                               version__number__lt=version.number)
-    stale = list(older.values_list("task_id", flat=True))
-    count = older.update(status=Run.CANCELLED, finished_at=timezone.now(),
-                         error="A newer version of the submission replaced this one before it was scored.")
-    transaction.on_commit(lambda: jobs.revoke([t for t in stale if t]), robust=True)
-    return count
-
-
 def enabled_models(*, visibility: str) -> list[LanguageModel]:
     return list(LanguageModel.objects.filter(enabled=True, series__enabled=True, series__visibility=visibility)
                 .select_related("series"))
@@ -112,11 +90,11 @@ def start_version_evaluation(*, version: SubmissionVersion) -> list[Run]:
     """A new version: runs on every enabled public model, and on the private ones if its round's
     private evaluation has started; queued work of older versions is cancelled."""
     with transaction.atomic():
-        _cancel_older_versions(version=version)
+        lifecycle.cancel_older_versions(version=version)
         models = enabled_models(visibility=ModelSeries.PUBLIC)
         if PrivateEvaluation.objects.filter(round_id=version.submission.round_id).exists():
             models += enabled_models(visibility=ModelSeries.PRIVATE)
-        return _start_runs(version=version, models=models)
+        return lifecycle.create(version=version, models=models)
 
 
 def start_private_evaluation(*, submission: Submission, by=None) -> list[Run]:
@@ -124,7 +102,8 @@ def start_private_evaluation(*, submission: Submission, by=None) -> list[Run]:
     if by is not None:
         ensure_organizer(user=by)
     with transaction.atomic():
-        return _start_runs(version=submission.current_version, models=enabled_models(visibility=ModelSeries.PRIVATE))
+        return lifecycle.create(version=submission.current_version,
+                                models=enabled_models(visibility=ModelSeries.PRIVATE))
 
 
 def start_private_evaluation_for_round(*, round: Round, by=None) -> list[Run]:
@@ -160,23 +139,16 @@ def ensure_organizer(*, user) -> None:
 def retry_run(*, run: Run, by) -> Run:
     """Queue a run again from scratch (a failed or cancelled one, or one an organizer wants redone)."""
     ensure_organizer(user=by)
-    if run.status == Run.RUNNING:
+    if not lifecycle.requeue(run=run):
         raise EvaluationRefused("This run is being scored right now; cancel it first or wait for it to finish.")
-    Run.objects.filter(pk=run.pk).update(status=Run.QUEUED, attempts=0, error="", file_errors=[],
-                                         done_examples=0, sent_at=None, finished_at=None, started_at=None)
-    run.refresh_from_db()
-    transaction.on_commit(lambda: jobs.send_run(run), robust=True)
     return run
 
 
 def cancel_run(*, run: Run, by) -> Run:
+    """Stop a queued or running run (its worker's results so far stay in the cache)."""
     ensure_organizer(user=by)
-    if run.status in Run.FINISHED:
+    if not lifecycle.cancel(run=run, reason=f"Cancelled by {by.username}."):
         raise EvaluationRefused(f"This run is already {run.status}.")
-    Run.objects.filter(pk=run.pk).update(status=Run.CANCELLED, finished_at=timezone.now(),
-                                         error=f"Cancelled by {by.username}.")
-    jobs.revoke([run.task_id] if run.task_id else [])
-    run.refresh_from_db()
     return run
 
 
@@ -227,7 +199,6 @@ def request_few_shot(*, user, submission: Submission, k: int) -> FewShotRequest:
                                                                 defaults={"requested_by": user})
         if not created:
             raise EvaluationRefused(f"{k}-shot variants were already requested.")
-        for run in Run.objects.filter(version=version).exclude(status__in=[Run.QUEUED, Run.RUNNING]):
-            Run.objects.filter(pk=run.pk).update(status=Run.QUEUED, attempts=0, sent_at=None, finished_at=None)
-            transaction.on_commit(lambda run=run: jobs.send_run(run), robust=True)
+        for run in Run.objects.filter(version=version).exclude(status__in=lifecycle.UNFINISHED):
+            lifecycle.requeue(run=run)  # a queued or running run reads the new variants when it is claimed or ends
     return request

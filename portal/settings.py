@@ -240,7 +240,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024  # larger request bodies spool their files to a temporary file
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 
-# Evaluation jobs (evaluation/jobs.py).
+# Evaluation jobs (evaluation/lifecycle.py, worker.py, sweep.py).
 EVALUATION_TASK_TIME_LIMIT_SECONDS = env_int("EVALUATION_TASK_TIME_LIMIT_SECONDS", 6 * 3600)
 EVALUATION_MAX_ATTEMPTS = env_int("EVALUATION_MAX_ATTEMPTS", 3)  # claims of a run before it is marked failed
 EVALUATION_HEARTBEAT_SECONDS = env_int("EVALUATION_HEARTBEAT_SECONDS", 30)

@@ -126,7 +126,7 @@ def django(env: dict, code: str) -> str:
     return done.stdout
 
 
-SWEEP = "from evaluation import jobs; print(jobs.sweep().as_dict())"
+SWEEP = "from evaluation import sweep; print(sweep.sweep().as_dict())"
 
 
 def wait_for(condition, *, timeout: float, what: str, workers: Workers | None = None):

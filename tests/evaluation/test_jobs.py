@@ -12,13 +12,14 @@ from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from evaluation import jobs, selectors
+from evaluation import lifecycle, selectors
 from evaluation.engine.evaluate import ModelSpec, evaluate_task
 from evaluation.engine.taskfile import read_task_zip
 from evaluation.engine.trends import trend
 from evaluation.models import ModelSeries, Result, Run
 from evaluation.registry import ModelEntry, SeriesEntry
 from evaluation.services import register_series
+from evaluation.worker import execute_run, release_model
 from portal import services as portal_services
 from portal.celery import app
 from tests import datasets, factories
@@ -154,7 +155,7 @@ def test_a_new_version_cancels_the_queued_work_of_the_older_one(contest_tx, tiny
         ("cancelled", "A newer version of the submission replaced this one before it was scored.")}
     assert set(Run.objects.filter(version=v2).values_list("status", flat=True)) == {"queued"}
     # a worker that meets the cancelled runs' messages skips them
-    assert [jobs.execute_run(run_id=r.pk, task_id=r.task_id) for r in Run.objects.filter(version=v1)] == ["skipped"] * 3
+    assert [execute_run(run_id=r.pk, task_id=r.task_id) for r in Run.objects.filter(version=v1)] == ["skipped"] * 3
 
 
 @pytest.mark.integration
@@ -171,10 +172,10 @@ def test_a_run_that_always_fails_ends_failed_after_the_bounded_attempts(
 
     client.force_login(submission.owner)
     progress = client.get(reverse("evaluation-progress", args=[submission.pk])).json()
-    assert progress["runs"][0]["message"] == jobs.CONTESTANT_FAILURE
+    assert progress["runs"][0]["message"] == lifecycle.CONTESTANT_FAILURE
     assert progress["evaluation"]["status"] == "failed"
     page = client.get(reverse("submission-detail", args=[submission.pk])).content.decode()
-    assert jobs.CONTESTANT_FAILURE in page and "attempt 1" not in page
+    assert lifecycle.CONTESTANT_FAILURE in page and "attempt 1" not in page
 
     client.force_login(factories.organizer())
     runs_page = client.get(reverse("evaluation-runs")).content.decode()
@@ -193,7 +194,7 @@ def test_a_worker_scores_the_queued_runs_of_its_loaded_model_before_loading_anot
     # three submissions queue their runs alternately: tiny-1, tiny-2, tiny-1, tiny-2, ...
     versions = [submit(contest=contest_tx, task_name=f"task{i}", zip_bytes=syllogism_zip(f"task{i}", seed=i))
                 .current_version for i in range(3)]
-    jobs.release_model()  # this process may have a model loaded from an earlier test
+    release_model()  # this process may have a model loaded from an earlier test
     with start_worker(app, pool="solo", queues=["cpu"], perform_ping_check=False, shutdown_timeout=60):
         wait_for(lambda: all(all_finished(v) for v in versions))
     assert Run.objects.filter(status="done").count() == 6

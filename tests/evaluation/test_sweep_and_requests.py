@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from evaluation import jobs, selectors, services
+from evaluation import lifecycle, selectors, services, sweep
 from evaluation.models import FewShotRequest, ModelSeries, PrivateEvaluation, Result, Run
 from evaluation.services import register_series
+from evaluation.worker import execute_run
 from portal.celery import app
 from tests import factories
 from tests.evaluation.conftest import series_entries, submit
@@ -32,9 +33,9 @@ def test_the_sweep_sends_runs_that_were_never_sent(contest_tx, tiny_series):
     submission = submit(contest=contest_tx, task_name="syllo")
     runs = Run.objects.filter(version=submission.current_version)
     runs.update(sent_at=None, task_id="")
-    assert jobs.sweep().sent == 0  # saved a moment ago: its own request is still sending it
+    assert sweep.sweep().sent == 0  # saved a moment ago: its own request is still sending it
     runs.update(queued_at=timezone.now() - timedelta(seconds=10))
-    assert jobs.sweep().as_dict() == {"sent": 3, "requeued": 0, "failed": 0, "started": 0, "rounds": 0}
+    assert sweep.sweep().as_dict() == {"sent": 3, "requeued": 0, "failed": 0, "started": 0, "rounds": 0}
     assert all(run.sent_at and run.task_id for run in runs)
 
 
@@ -44,13 +45,13 @@ def test_the_sweep_requeues_a_run_whose_worker_stopped_and_fails_it_after_the_la
     run = Run.objects.filter(version=submission.current_version).first()
     long_ago = timezone.now() - timedelta(seconds=settings.EVALUATION_STALE_AFTER_SECONDS + 5)
     Run.objects.filter(pk=run.pk).update(status=Run.RUNNING, attempts=1, heartbeat_at=long_ago)
-    assert jobs.sweep().requeued == 1
+    assert sweep.sweep().requeued == 1
     run.refresh_from_db()
     assert (run.status, run.attempts) == ("queued", 1)
     assert run.error == f"attempt 1: the worker stopped answering (no heartbeat since {long_ago:%Y-%m-%d %H:%M:%S} UTC)."
 
     Run.objects.filter(pk=run.pk).update(status=Run.RUNNING, attempts=3, heartbeat_at=long_ago)
-    assert jobs.sweep().failed == 1
+    assert sweep.sweep().failed == 1
     run.refresh_from_db()
     assert run.status == "failed" and run.error.count("the worker stopped answering") == 2
 
@@ -59,7 +60,7 @@ def test_a_run_claimed_more_than_the_bounded_times_fails_instead_of_running(cont
     submission = submit(contest=contest_tx, task_name="syllo")
     run = Run.objects.filter(version=submission.current_version).first()
     Run.objects.filter(pk=run.pk).update(attempts=3)
-    assert jobs.execute_run(run_id=run.pk, task_id="redelivered") == "skipped"
+    assert execute_run(run_id=run.pk, task_id="redelivered") == "skipped"
     run.refresh_from_db()
     assert run.status == "failed" and run.error.endswith("Gave up after 3 attempts: the worker stopped each time.")
 
@@ -70,10 +71,10 @@ def test_a_run_drained_by_the_worker_with_its_model_is_not_taken_over_by_its_own
     message_id = run.task_id
     assert message_id  # sent to the queue when the version was saved
 
-    drained = jobs.claim_for_drain(run.pk)
+    drained = lifecycle.claim_for_drain(run.pk)
     assert drained.task_id.startswith("drained-") and drained.task_id != message_id
     # its message reaches another worker process while the drain scores it: skipped, not claimed again
-    assert jobs.execute_run(run_id=run.pk, task_id=message_id) == "skipped"
+    assert execute_run(run_id=run.pk, task_id=message_id) == "skipped"
     run.refresh_from_db()
     assert (run.status, run.attempts, run.task_id) == ("running", 1, drained.task_id)
 
@@ -95,24 +96,24 @@ def test_the_sweep_starts_runs_for_current_versions_that_have_none(contest_tx, t
     submission = submit(contest=contest_tx, task_name="syllo")  # no series yet: no run
     assert not Run.objects.exists()
     register_series(entries=series_entries(tiny_model_folders))
-    assert jobs.sweep().started == 3
+    assert sweep.sweep().started == 3
     assert sorted(Run.objects.values_list("version__number", "model__name")) == [
         (1, "tiny-1"), (1, "tiny-2"), (1, "tiny-3")]
-    assert jobs.sweep().started == 0
+    assert sweep.sweep().started == 0
     assert submission.current_version.number == 1
 
 
 def test_a_closed_round_sends_its_final_versions_to_the_private_series_once(contest_tx, tiny_series):
     submission = submit(contest=contest_tx, task_name="syllo")
     round = submission.round
-    assert jobs.sweep().rounds == 0
+    assert sweep.sweep().rounds == 0
     round.closes_at = timezone.now() - timedelta(minutes=1)
     round.save()
-    assert jobs.sweep().rounds == 1
+    assert sweep.sweep().rounds == 1
     assert sorted(Run.objects.filter(model__series__visibility=ModelSeries.PRIVATE)
                   .values_list("version__number", "model__name")) == [(1, "held-1"), (1, "held-2")]
     assert PrivateEvaluation.objects.get(round=round).started_by is None
-    assert jobs.sweep().rounds == 0
+    assert sweep.sweep().rounds == 0
 
     # an edit after the close (reopened by the organizers) is evaluated on the private series too
     from portal import services as portal_services
