@@ -129,6 +129,12 @@ def django(env: dict, code: str) -> str:
 SWEEP = "from evaluation import sweep; print(sweep.sweep().as_dict())"
 
 
+def sweep_later(seconds: float) -> str:
+    """The sweep as it runs `seconds` from now: time moves for it alone, the test waits for nothing."""
+    return ("from datetime import timedelta; from django.utils import timezone; from evaluation import sweep; "
+            f"print(sweep.sweep(now=timezone.now() + timedelta(seconds={seconds})).as_dict())")
+
+
 def wait_for(condition, *, timeout: float, what: str, workers: Workers | None = None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -188,9 +194,8 @@ def test_a_whole_worker_killed_mid_task_is_requeued_by_the_sweep_and_completes_o
     wait_for(lambda: running_midway(first.pk), timeout=300, what="the first run to be half done", workers=workers)
     doomed.kill()  # SIGKILL: its message stays unacknowledged until the visibility timeout
     doomed.wait()
-    time.sleep(5)  # longer than EVALUATION_STALE_AFTER_SECONDS: the heartbeat has stopped
-
-    report = django(env, SWEEP)
+    # longer than EVALUATION_STALE_AFTER_SECONDS (4 s) after its last heartbeat, which cannot come again
+    report = django(env, sweep_later(5))
     assert "'requeued': 1" in report, report
     workers.start(pool="solo")
     wait_for(lambda: not Run.objects.exclude(status=Run.DONE).exists(), timeout=600, what="every run to finish",
@@ -215,8 +220,8 @@ def test_redis_restarted_during_a_run_loses_no_work_and_counts_nothing_twice(
     wait_for(lambda: Run.objects.get(pk=first.pk).status == Run.DONE, timeout=120, what="the running run",
              workers=workers)
     assert set(Run.objects.exclude(pk=first.pk).values_list("status", flat=True)) == {"queued"}
-    time.sleep(2.5)  # EVALUATION_RESEND_AFTER_SECONDS: a queued message that long is taken as lost
-    assert "'sent': 2" in django(env, SWEEP)
+    # EVALUATION_RESEND_AFTER_SECONDS (2 s) later, a message sent and never claimed is taken as lost
+    assert "'sent': 2" in django(env, sweep_later(2.5))
     wait_for(lambda: not Run.objects.exclude(status=Run.DONE).exists(), timeout=600, what="every run to finish",
              workers=workers)
     assert sorted(Run.objects.values_list("attempts", flat=True)) == [1, 1, 1]
