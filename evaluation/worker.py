@@ -2,8 +2,9 @@
 
 `execute_run` (the body of tasks.evaluate_run) claims the run through lifecycle.py under the
 delivery's task id, reads the version's files through Django's storage, skips every file already
-scored on this model (the result cache), loads the model once (a worker process keeps its last model
-loaded), scores the rest through the engine's `score_report`, and upserts one Result per file.
+scored on this model's weights as they are now (the result cache, keyed by the identity the engine
+finds without loading them), loads the model once (a worker process keeps its last model loaded
+until another model or new weights replace it), scores the rest through the engine's `score_report`, and upserts one Result per file.
 Progress and a heartbeat go to the lifecycle as it scores, and the run ends there too: finished, or
 failed and retried. While its model is loaded the worker then drains up to EVALUATION_DRAIN_MAX other
 queued runs of the same model, each claimed under a fresh holder id.
@@ -71,11 +72,22 @@ def _cached(identity: str, files: list[TaskFile], metric: str) -> set[str]:
 _loaded: dict = {}  # {"spec": str, "backend": Backend}: the model this worker process has loaded
 
 
-def loaded_backend(model: LanguageModel):
-    """(backend, loaded_now): the worker keeps its last model; another model replaces it."""
+def current_identity(model: LanguageModel) -> str:
+    """The identity the model's weights have now, found without loading them (a folder's content
+    hashes, remembered by stat; a GGUF file's sha256; a hub revision's commit in the local hub cache).
+    Where only loading can tell (a hub model not in the cache yet), the identity the last worker that
+    loaded it reported."""
+    from evaluation.engine.backends import model_identity
+
+    return model_identity(model.spec) or model.identity
+
+
+def loaded_backend(model: LanguageModel, *, identity: str = ""):
+    """(backend, loaded_now): the worker keeps its last model while its spec and its weights'
+    `identity` (when known) are the same; another model, or new weights, replace it."""
     from evaluation.engine.backends import load_backend
 
-    if _loaded.get("spec") == model.spec:
+    if _loaded.get("spec") == model.spec and identity in ("", _loaded["backend"].identity):
         return _loaded["backend"], False
     release_model()
     backend = load_backend(model.spec, params=model.params, device=settings.EVALUATION_DEVICE,
@@ -179,10 +191,10 @@ class Scored:
 def _score(run: Run, files: list[TaskFile]) -> Scored:
     metric = run.version.metric
     progress = _Progress(run.pk, run.task_id, total=sum(len(f.examples) for f in files))
-    pending = [f for f in files if f.sha256 not in _cached(run.model.identity, files, metric)]
-    identity, loaded = run.model.identity, False
+    identity, loaded = current_identity(run.model), False
+    pending = [f for f in files if f.sha256 not in _cached(identity, files, metric)]
     if pending:
-        backend, loaded = loaded_backend(run.model)
+        backend, loaded = loaded_backend(run.model, identity=identity)
         identity = backend.identity
         if run.model.identity != identity:
             LanguageModel.objects.filter(pk=run.model_id).update(identity=identity)

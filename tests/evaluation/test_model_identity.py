@@ -18,10 +18,6 @@ from tests.evaluation.test_jobs import all_finished, wait_for
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the worker (evaluation/jobs.py `_score` and `loaded_backend`) must ask "
-    "evaluation.engine.backends.model_identity(model.spec) before it trusts stored results or its "
-    "loaded model; until it does, the old weights' results are served again"))
 def test_weights_saved_anew_in_the_models_folder_are_scored_anew(contest_tx, worker, tmp_path):
     folder = save("gpt2", "xs", tmp_path / "retrained", window=WINDOW, seed=0)
     register_series(entries=[SeriesEntry(name="retrained", visibility="public", x_axis="params", models=(
