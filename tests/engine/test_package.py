@@ -185,8 +185,8 @@ def test_isp_eval_validate_in_the_venv(engine_venv, outside, task):
     assert wrong.returncode == 1
     assert json.loads(wrong.stdout)["errors"] == [
         {"file": "bad.csv", "line": 24, "column": "answer_index",
-         "message": "answer_index is 2 but classes has 2 classes (positions 0 to 1); give the position of the "
-                    "correct class, counting from 0."}]
+         "message": "Example 3: answer_index is 2 but classes has 2 classes (positions 0 to 1); give the "
+                    "position of the correct class, counting from 0."}]
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ from reviews import outcome, services
 from tests import datasets, factories
 from tests.evaluation.conftest import tiny_model_folders, worker  # noqa: F401 (fixtures)
 from tests.evaluation.test_jobs import all_finished, wait_for
-from tests.reviews.conftest import acknowledging_every_gap, each
+from tests.reviews.conftest import acknowledging_every_gap, each, seeded_rubric  # noqa: F401 (fixture)
 from tests.reviews.test_release import DINA, ENZO, logodds_zip, sequence_zip
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -44,7 +44,7 @@ def parted_zip() -> bytes:
 
 
 @pytest.fixture
-def announced_and_scored(tiny_model_folders, worker, tmp_path):  # noqa: F811 (the imported fixtures)
+def announced_and_scored(tiny_model_folders, worker, seeded_rubric, tmp_path):  # noqa: F811 (the imported fixtures)
     """Three tasks (classification in two parts, logodds with classes of several tokens, sequence_prob) scored by
     the worker on a public GPT-2-style model and a private Llama-style one, accepted, and round 1 announced."""
     def entry(name: str) -> ModelEntry:
