@@ -48,7 +48,8 @@ def results_payload(request, submission, results: selectors.SubmissionResults, *
         "task": {"rows": results.task.rows, "series": _series_rows(request, submission, results.task, with_csv=False)}
         if results.task else None,
         "verdict": {"inverse_series": verdict.inverse, "strictly_inverse_series": verdict.strictly_inverse,
-                    "series_with_trend": verdict.series_with_trend, "eligible": verdict.eligible,
+                    "series_with_trend": verdict.series_with_trend, "on_two_models": verdict.on_two_models,
+                    "eligible": verdict.eligible,
                     "eligibility_reason": verdict.eligibility_reason,
                     "overridden": verdict.override is not None},
     }
@@ -113,6 +114,8 @@ class VerdictSerializer(serializers.Serializer):
     inverse_series = serializers.ListField(child=serializers.CharField())
     strictly_inverse_series = serializers.ListField(child=serializers.CharField())
     series_with_trend = serializers.IntegerField()
+    on_two_models = serializers.ListField(child=serializers.CharField(), help_text=(
+        "The series whose trend rests on two models: a comparison of the two, no shape, never strictly monotonic."))
     eligible = serializers.BooleanField(allow_null=True)
     eligibility_reason = serializers.CharField()
     overridden = serializers.BooleanField()

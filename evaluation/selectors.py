@@ -104,6 +104,7 @@ class FileResults:
     shots: int = 0
     source: str | None = None
     series: list[SeriesResults] = field(default_factory=list)
+    pooled: int = 1  # the files taken together: the whole task's parts, 1 for a file
 
     @property
     def label(self) -> str:
@@ -117,6 +118,13 @@ class SubmissionResults:
     files: list[FileResults]
     task: FileResults | None
     verdict: verdicts.Verdict
+
+    @property
+    def shown(self) -> list[FileResults]:
+        """What a page shows, each once: the whole task first when it pools two or more files, then every file.
+        A task in one file is that file (the same examples, the same trends), so it is not shown twice."""
+        task = [self.task] if self.task and self.task.pooled > 1 else []
+        return task + self.files
 
 
 def _version_files(version: SubmissionVersion, runs: Sequence[Run]) -> list[dict]:
@@ -225,12 +233,16 @@ def _pool(parts: Sequence[Result]) -> Result:
                   **dataclasses.asdict(verdicts.pooled(parts)))
 
 
+def task_trends(task: FileResults | None) -> list[verdicts.SeriesTrend]:
+    """The whole task's trend on each series that has one, in the series' order: what the verdict, and the
+    reviewers' suggestions, read."""
+    rows = task.series if task else []
+    return [verdicts.SeriesTrend(s.series.name, private=s.series.is_private, trend=s.trend) for s in rows if s.trend]
+
+
 def _verdict(task: FileResults | None, override: EligibilityOverride | None) -> verdicts.Verdict:
     """The verdict (verdicts.verdict) over the whole task's series that have a trend."""
-    rows = task.series if task else []
-    return verdicts.verdict(trends=[verdicts.SeriesTrend(s.series.name, private=s.series.is_private,
-                                                          label=s.trend.label, monotonic=s.trend.monotonic)
-                                    for s in rows if s.trend], override=override)
+    return verdicts.verdict(trends=task_trends(task), override=override)
 
 
 def results_of(*, version: SubmissionVersion, series: Sequence[ModelSeries]) -> SubmissionResults:
@@ -304,7 +316,8 @@ def _task_results(version, files, series, runs_by_series, results) -> FileResult
     if not task_files:
         return None
     shas = [f["sha256"] for f in task_files]
-    row = FileResults(name="", kind=TASK, index=None, rows=sum(f["rows"] for f in task_files), sha256="")
+    row = FileResults(name="", kind=TASK, index=None, rows=sum(f["rows"] for f in task_files), sha256="",
+                      pooled=len(task_files))
     row.series = _series_results(series, runs_by_series, shas, results, version.metric)
     return row
 

@@ -9,11 +9,19 @@ Pooling takes the examples of several files together (the parts of a task), from
     sem  = √(Σ nᵢ²·semᵢ²) / n   (the standard error of that mean, the files independent; a file
                                  without one counts 0)
 
-The verdict reads the whole task's trend on each series that has one:
+The verdict reads the whole task's trend on each series that has one, a `SeriesTrend`: the series and
+the engine's own `Trend` of it (evaluation/engine/trends.py), which every reader (the pages, the reviewers'
+suggestions, the awards' evidence) asks rather than re-deriving the trend rule:
 
-    verdict(trends=[SeriesTrend("tiny", private=False, label="inverse", monotonic=True)], override=None)
-    # Verdict(inverse=["tiny"], strictly_inverse=["tiny"], series_with_trend=1, eligible=True,
-    #         eligibility_reason="No public series shows standard scaling.", override=None)
+    verdict(trends=[SeriesTrend("tiny", private=False, trend=<Trend: inverse, 2 models, larger worse>)],
+            override=None)
+    # Verdict(inverse=["tiny"], strictly_inverse=[], series_with_trend=1, eligible=True,
+    #         eligibility_reason="No public series shows standard scaling. On tiny it rests on two models
+    #         (the larger is worse).", on_two_models=["tiny"], override=None)
+
+A series of two models has no shape and is never strictly monotonic; its comparison (the larger model
+worse, better or no different) still counts as inverse, standard or flat, and every sentence built on it
+says that it rests on two models.
 
 Eligibility is the rules' "the plot does not show a standard scaling law": not eligible if a public
 series scales in the standard way, not known while no public series has a trend, and the organizers'
@@ -24,8 +32,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
+
+from evaluation.engine.trends import Trend
 
 INVERSE, STANDARD = "inverse", "standard"
 
@@ -71,12 +81,56 @@ def pooled(parts: Sequence[Summary]) -> Pooled:
 
 @dataclass(frozen=True)
 class SeriesTrend:
-    """One series' trend on the whole task, as the verdict reads it."""
+    """One series' trend on the whole task: the series, and the engine's Trend of it."""
 
     series: str
     private: bool
-    label: str  # inverse, standard, flat, U-shaped or inverted-U
-    monotonic: bool  # strictly monotonic in model size
+    trend: Trend
+
+    @property
+    def name(self) -> str:
+        """"tiny (public)"."""
+        return f"{self.series} ({'private' if self.private else 'public'})"
+
+    @property
+    def label(self) -> str:
+        """inverse, standard, flat, U-shaped or inverted-U; with two models the comparison's direction."""
+        return self.trend.label
+
+    @property
+    def on_two_models(self) -> bool:
+        """The trend rests on two models: a comparison, no shape."""
+        return self.trend.shape is None
+
+    @property
+    def inverse(self) -> bool:
+        return self.label == INVERSE
+
+    @property
+    def standard(self) -> bool:
+        return self.label == STANDARD
+
+    @property
+    def strictly_inverse(self) -> bool:
+        """Inverse and strictly monotonic, which takes three or more models."""
+        return self.inverse and self.trend.monotonic and not self.on_two_models
+
+    @property
+    def comparison(self) -> str | None:
+        """Two models: the larger is "worse", "better" or "no different"; None with three or more."""
+        return self.trend.comparison
+
+    @property
+    def headline(self) -> str:
+        """The shape, or "two models: the larger is worse"."""
+        return self.trend.headline
+
+    @property
+    def two_models_note(self) -> str:
+        """"On tiny it rests on two models (the larger is worse)."; "" with three or more models."""
+        if not self.on_two_models:
+            return ""
+        return f"On {self.series} it rests on two models (the larger is {self.comparison})."
 
 
 class Override(Protocol):
@@ -96,23 +150,35 @@ class Verdict:
     series_with_trend: int
     eligible: bool | None  # None while no public series has a trend yet
     eligibility_reason: str
+    on_two_models: list[str] = field(default_factory=list)  # series whose trend rests on two models
     override: Override | None = None
+
+    def described(self, names: Sequence[str]) -> list[str]:
+        """The series `names`, each that rests on two models marked so ("held-out (two models)")."""
+        return [f"{name} (two models)" if name in self.on_two_models else name for name in names]
+
+    @property
+    def inverse_described(self) -> list[str]:
+        return self.described(self.inverse)
 
 
 def verdict(*, trends: Sequence[SeriesTrend], override: Override | None) -> Verdict:
     """The verdict over the series that have a trend on the whole task, in their order."""
-    inverse = [t.series for t in trends if t.label == INVERSE]
-    strictly = [t.series for t in trends if t.label == INVERSE and t.monotonic]
+    inverse = [t.series for t in trends if t.inverse]
+    strictly = [t.series for t in trends if t.strictly_inverse]
     public = [t for t in trends if not t.private]
-    standard = [t.series for t in public if t.label == STANDARD]
+    standard = [t.series for t in public if t.standard]
     if override is not None:
         eligible, reason = override.eligible, f"Decided by the organizers: {override.reason}"
     elif not public:
         eligible, reason = None, "Not known yet: no public series has results on two or more models."
-    elif standard:
-        eligible, reason = False, (f"Standard scaling on {', '.join(standard)}: the rules require that the plot "
-                                   "does not show a standard scaling law.")
     else:
-        eligible, reason = True, "No public series shows standard scaling."
+        if standard:
+            eligible, reason = False, (f"Standard scaling on {', '.join(standard)}: the rules require that the plot "
+                                       "does not show a standard scaling law.")
+        else:
+            eligible, reason = True, "No public series shows standard scaling."
+        reason = " ".join([reason, *(t.two_models_note for t in public if t.on_two_models)])
     return Verdict(inverse=inverse, strictly_inverse=strictly, series_with_trend=len(trends),
-                   eligible=eligible, eligibility_reason=reason, override=override)
+                   eligible=eligible, eligibility_reason=reason,
+                   on_two_models=[t.series for t in trends if t.on_two_models], override=override)

@@ -35,10 +35,9 @@ def render_panel(request, submission) -> str | None:
     results = selectors.results_of(version=submission.current_version, series=series)
     progress = selectors.progress_of(version=submission.current_version, series=series)
     is_organizer = role_of(request.user) == ORGANIZER
-    files = [_file_view(f, results.metric, submission) for f in results.files]
+    files = [_file_view(f, results.metric, submission) for f in results.shown]
     return render_to_string("evaluation/_panel.html", {
         "submission": submission, "results": results, "files": files,
-        "task": _file_view(results.task, results.metric, submission) if results.task else None,
         "progress": [p.as_dict(for_organizer=is_organizer) for p in progress],
         "unfinished": any(p.run.status in (Run.QUEUED, Run.RUNNING) for p in progress),
         "rule": RULE, "is_organizer": is_organizer,

@@ -106,7 +106,7 @@ def _results_context(reviewer_results: selectors.ReviewerResults) -> dict:
     """The assignment page's results section: each file (the whole task first) with its Plotly figures,
     and the suggested levels beside Strength and Generality."""
     results = reviewer_results.results
-    files = ([results.task] if results.task else []) + results.files
+    files = results.shown
     return {
         "results": results, "trend_rule": TREND_RULE, "suggestion_rule": suggestions.RULE,
         "suggestions": reviewer_results.suggestions, "suggested": (suggestions.STRENGTH, suggestions.GENERALITY),

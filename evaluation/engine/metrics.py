@@ -119,6 +119,15 @@ class Metric:
         """"higher is worse" or "lower is worse", as `worse_direction(means)` says."""
         return "higher is worse" if self.worse_direction(means) == 1 else "lower is worse"
 
+    @property
+    def accuracy_heading(self) -> str:
+        """The accuracy in a few words, for a table's column: "Accuracy", or "Accuracy on other_prompt only"
+        (`accuracy_label` without its explanation)."""
+        if self.accuracy_label is None:
+            return "Accuracy"
+        words = self.accuracy_label.split(" (")[0]
+        return words[:1].upper() + words[1:]
+
     def baseline(self, aggregate: Aggregate) -> float | None:
         """The chance baseline of a scored file (see `baseline_description`)."""
         return aggregate.baseline_loss if self.chance_loss else self.fixed_baseline

@@ -8,6 +8,7 @@ from django import template
 from django.utils.html import json_script
 
 from evaluation.engine.intervals import Z95
+from evaluation.engine.metrics import get_metric
 from evaluation.plots import page_template
 
 register = template.Library()
@@ -36,6 +37,18 @@ def size(value) -> str:
         if value >= step:
             return f"{value / step:.3g}{unit}"
     return str(int(value))
+
+
+@register.filter
+def accuracy_heading(metric: str) -> str:
+    """The accuracy column's heading for a metric: what the accuracy measures ("Accuracy on other_prompt only")."""
+    return get_metric(metric).accuracy_heading
+
+
+@register.filter
+def accuracy_measures(metric: str) -> str:
+    """What the accuracy of a metric measures, in full; "" for a metric without one."""
+    return get_metric(metric).accuracy_label or ""
 
 
 @register.simple_tag

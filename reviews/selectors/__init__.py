@@ -54,7 +54,6 @@ from .anonymity import (
     anonymous_submission,
     redactor_for,
     results_for_assignment,
-    series_trends,
     submission_label,
     submission_labels,
 )
@@ -169,6 +168,6 @@ __all__ = [
     "review_settings_of_each",
     "release_of", "release_refusal",
     "reviewed_for_ranking", "reviewer_identity", "reviewer_label", "reviewer_rounds", "reviews_open", "rubric",
-    "series_trends", "shown_reviews", "shown_reviews_of_each", "submission_label", "submission_labels", "submitted_levels",
+    "shown_reviews", "shown_reviews_of_each", "submission_label", "submission_labels", "submitted_levels",
     "submitted_levels_of_each",
 ]

@@ -131,7 +131,7 @@ def results_for_assignment(assignment: Assignment) -> ReviewerResults:
     submission = assignment.submission
     results = evaluation_selectors.results_on_every_series(version=submission.current_version)
     anonymous = anonymised_results(results, redactor_for(submission))
-    return ReviewerResults(results=anonymous, suggestions=suggestions.suggest(series_trends(anonymous)))
+    return ReviewerResults(results=anonymous, suggestions=suggestions.suggest(evaluation_selectors.task_trends(anonymous.task)))
 
 
 def anonymised_results(results: evaluation_selectors.SubmissionResults,
@@ -146,9 +146,3 @@ def anonymised_results(results: evaluation_selectors.SubmissionResults,
     verdict = dataclasses.replace(results.verdict, eligibility_reason=redactor.text(results.verdict.eligibility_reason))
     return dataclasses.replace(results, files=files, verdict=verdict)
 
-
-def series_trends(results: evaluation_selectors.SubmissionResults) -> list[suggestions.SeriesTrend]:
-    """The whole task's trend on each series that has one, in the series' order."""
-    rows = results.task.series if results.task else []
-    return [suggestions.SeriesTrend(row.series.name, private=row.series.is_private, label=row.trend.label,
-                                    monotonic=row.trend.monotonic) for row in rows if row.trend]

@@ -173,7 +173,8 @@ def test_a_contestant_uploads_a_task_and_watches_it_scored_until_the_plots_appea
 
     watch_the_bars_advance(page, page.url)
 
-    check_file_card(page, label="whole task", title="Whole task (300 examples)", record_lines=None)
+    # a task in one file shows its plots once: no "whole task" card repeats them
+    expect(page.locator('#evaluation .evaluation-file[data-file="whole task"]')).to_have_count(0)
     loss_id = check_file_card(page, label="syllogism-live.csv", title="syllogism-live.csv main",
                               record_lines=record_starts(rows))
     [loss] = plot_traces(page, loss_id)

@@ -4,9 +4,12 @@ on an axis from 0), the axis says which way is worse and the title what is plott
 
 from __future__ import annotations
 
+import re
 from statistics import NormalDist
+from types import SimpleNamespace
 
 import pytest
+from django.template.loader import render_to_string
 
 from evaluation import plots
 from evaluation.engine.plots import TITLE_CHARS, accuracy_figure, scaling_figure
@@ -85,3 +88,19 @@ def test_the_metric_figures_axis_says_which_way_is_worse_and_its_title_fits():
     assert (fig["layout"]["margin"]["t"], fig["layout"]["height"]) == (30 + 22 * 2, 380 + 22)  # room for two lines
     assert plots.metric_figure(file_results(0.69), metric="classification")["layout"]["yaxis"]["title"]["text"] == (
         "loss (higher is worse)")
+
+
+@pytest.mark.parametrize(("metric", "heading", "measures"), [
+    ("logodds", "Accuracy on other_prompt only",
+     "accuracy on other_prompt only (the answer gets the higher probability after other_prompt)"),
+    ("absolute_logodds", "Accuracy on other_prompt only",
+     "accuracy on other_prompt only (the answer gets the higher probability after other_prompt)"),
+    ("classification", "Accuracy", "accuracy (the answer gets the highest probability among the classes)"),
+    ("sequence_prob", "Accuracy", ""),
+])
+def test_the_tables_accuracy_column_says_what_it_measures(metric, heading, measures):
+    results = accuracy_results([(1.0, 300), (0.5, 300)])
+    page = render_to_string("evaluation/_file.html", {"view": {"file": results, "figures": []}, "card": 1,
+                                                      "results": SimpleNamespace(metric=metric)})
+    assert re.findall(r'<th class="text-end accuracy-heading" title="([^"]*)">(.*?)</th>', page) == [
+        (measures, heading)]

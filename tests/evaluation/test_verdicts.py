@@ -7,7 +7,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluation.verdicts import Pooled, SeriesTrend, Verdict, pooled, verdict
+from evaluation.verdicts import Pooled, Verdict, pooled, verdict
+from tests.trend_cases import series_trend as trend
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,10 +49,6 @@ def test_the_pooled_standard_error_adds_the_files_variances():
     assert pooled([Part(7, mean=1.5, sem=0.25, accuracy=0.5)]) == Pooled(7, 1.5, 0.25, 0.5, None, None, None)
 
 
-def trend(series: str, label: str, *, private: bool = False, monotonic: bool = False) -> SeriesTrend:
-    return SeriesTrend(series, private=private, label=label, monotonic=monotonic)
-
-
 @dataclass
 class Decision:
     eligible: bool
@@ -89,3 +86,31 @@ def test_the_organizers_decision_overrides_the_rule():
     assert (found.eligible, found.eligibility_reason, found.override) == (
         True, "Decided by the organizers: the standard trend is within the noise", decision)
     assert verdict(trends=[], override=Decision(eligible=False, reason="labels are wrong")).eligible is False
+
+
+def test_eligibility_from_two_models_says_it_rests_on_two_models():
+    found = verdict(trends=[trend("tiny", "inverse", models=2), trend("held-out", "inverse", private=True, models=2)],
+                    override=None)
+    assert found == Verdict(
+        inverse=["tiny", "held-out"], strictly_inverse=[], series_with_trend=2, eligible=True,
+        eligibility_reason="No public series shows standard scaling. On tiny it rests on two models (the larger is "
+                           "worse).", on_two_models=["tiny", "held-out"])
+    assert found.inverse_described == ["tiny (two models)", "held-out (two models)"]
+    standard = verdict(trends=[trend("tiny", "standard", models=2), trend("pythia", "inverse", monotonic=True)],
+                       override=None)
+    assert (standard.eligible, standard.eligibility_reason, standard.strictly_inverse, standard.inverse_described) == (
+        False, "Standard scaling on tiny: the rules require that the plot does not show a standard scaling law. "
+               "On tiny it rests on two models (the larger is better).", ["pythia"], ["pythia"])
+    flat = verdict(trends=[trend("tiny", "flat", models=2), trend("gpt2", "flat", models=2)], override=None)
+    assert flat.eligibility_reason == ("No public series shows standard scaling. On tiny it rests on two models (the "
+                                       "larger is no different). On gpt2 it rests on two models (the larger is no "
+                                       "different).")
+
+
+def test_a_series_of_two_models_is_never_strictly_inverse_nor_shaped():
+    two = trend("held-out", "inverse", models=2)
+    assert (two.on_two_models, two.inverse, two.strictly_inverse, two.headline, two.comparison, two.trend.monotonic) == (
+        True, True, False, "two models: the larger is worse", "worse", False)
+    three = trend("tiny", "inverse", monotonic=True)
+    assert (three.on_two_models, three.strictly_inverse, three.headline, three.two_models_note) == (
+        False, True, "inverse", "")

@@ -77,7 +77,8 @@ def test_the_benchmark_zip_holds_each_accepted_task_as_submitted_with_jsonl_meta
         "files": [{"name": "negation-task.csv", "kind": "main", "index": None, "rows": 300, "sha256": sha, "shots": 0,
                    "source": None, "series": []}],
         "task": {"rows": 300, "series": []},
-        "verdict": {"inverse_series": [], "strictly_inverse_series": [], "series_with_trend": 0, "eligible": None,
+        "verdict": {"inverse_series": [], "strictly_inverse_series": [], "series_with_trend": 0, "on_two_models": [],
+                    "eligible": None,
                     "eligibility_reason": "Not known yet: no public series has results on two or more models.",
                     "overridden": False}}
 

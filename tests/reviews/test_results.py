@@ -61,7 +61,7 @@ def test_the_assigned_reviewer_reads_every_series_anonymously_with_suggestions(e
         ("held-out", "private", ["held-1", "held-2"], "inverse", False, "two models: the larger is worse")]
     assert detail["results"]["verdict"] == {
         "inverse_series": ["held-out"], "strictly_inverse_series": [], "series_with_trend": 2,
-        "eligible": True, "eligibility_reason": "No public series shows standard scaling.", "overridden": False}
+        "on_two_models": ["held-out"], "eligible": True, "eligibility_reason": "No public series shows standard scaling.", "overridden": False}
 
     listed = {a["id"]: a["results"] for a in client.get("/api/reviews/assignments/").json()}
     assert listed[s.rita_a.pk] == detail["results"]
@@ -71,13 +71,15 @@ def test_the_assigned_reviewer_reads_every_series_anonymously_with_suggestions(e
 
     page = client.get(f"/reviews/assignments/{s.rita_a.pk}/").content.decode()
     assert _texts(page, r'<div class="[^"]*suggestion" id="suggestion-\w+">.*?</div>') == [
-        "Suggested: accepted — approximately monotonic inverse scaling on held-out (private)",
-        "Suggested: no prize — inverse scaling on 1 of 2 series (0 of 1 public, 1 of 1 private)"]
+        "Suggested: accepted — on held-out (private) the larger of two models is worse (two points show no "
+        "monotonicity)",
+        "Suggested: no prize — inverse scaling on 1 of 2 series (0 of 1 public, 1 of 1 private); held-out (private) "
+        "rests on two models (the larger is worse)"]
     assert _texts(page, r'<p class="form-text" id="suggestion-rule">.*?</p>') == [
         "How the suggestions beside Strength and Generality are made from the trend labels of the whole task: " + RULE]
     assert re.findall(r'class="card mb-3 evaluation-file" data-file="([^"]+)"', page) == [
         "whole task", "task-PART1.csv", "task-PART2.csv", "task-CONTROL1.csv"]
-    assert _texts(page, r'<li id="verdict-generality">.*?</li>') == ["Inverse scaling on 1 of 2 series (held-out)."]
+    assert _texts(page, r'<li id="verdict-generality">.*?</li>') == ["Inverse scaling on 1 of 2 series (held-out (two models))."]
     held_out = _texts(page, r'<li data-series="held-out">.*?</li>')
     task_line = held_out[0]  # the whole task's: the payload's own numbers, per doubling (3M and 9M parameters)
     trend = detail["results"]["task"]["series"][1]["trend"]
@@ -127,11 +129,13 @@ def test_the_results_table_is_the_same_for_the_owner_the_organizers_and_the_revi
         client.force_login({"owner": s.bob, "organizer": s.organizer, "reviewer": s.rita}[who])
         pages[who] = _results_tables(client.get(url).content.decode())
     csv_links = re.compile(r'<td><a href="/submissions/\d+/results/[0-9a-f]{64}/tiny-\d\.csv">CSV</a></td>')
-    assert len(pages["owner"]) == 2  # the whole task, and negation-task.csv
+    assert len(pages["owner"]) == 1  # negation-task.csv, once: a task in one file is not shown again as the whole task
     assert pages["organizer"] == pages["owner"]
-    assert [len(csv_links.findall(table)) for table in pages["owner"]] == [0, 3]  # the whole task has no CSV
+    assert [len(csv_links.findall(table)) for table in pages["owner"]] == [3]
     assert pages["reviewer"] == [csv_links.sub("", t.replace("<th>Examples</th>", "")) for t in pages["owner"]]
     rows = [[re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>.*?</td>", row, flags=re.S)]
             for row in re.findall(r"<tr>.*?</tr>", pages["reviewer"][0].split("<tbody>")[1], flags=re.S)]
+    assert re.findall(r'<th class="text-end accuracy-heading" title="([^"]*)">(.*?)</th>', pages["reviewer"][0]) == [
+        ("accuracy (the answer gets the highest probability among the classes)", "Accuracy")]
     assert [r[:4] for r in rows] == [["tiny", "tiny-1", "1M", "300"], ["tiny", "tiny-2", "2M", "300"],
                                      ["tiny", "tiny-3", "4M", "300"]]

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from reviews.suggestions import GENERALITY, STRENGTH, SeriesTrend, Suggestion, generality, strength, suggest
+from evaluation.verdicts import SeriesTrend
+from reviews.suggestions import GENERALITY, STRENGTH, Suggestion, generality, strength, suggest
+from tests.trend_cases import series_trend
 
 
-def public(name: str, label: str, monotonic: bool = False) -> SeriesTrend:
-    return SeriesTrend(name, private=False, label=label, monotonic=monotonic)
+def public(name: str, label: str, monotonic: bool = False, *, models: int = 3) -> SeriesTrend:
+    return series_trend(name, label, private=False, monotonic=monotonic, models=models)
 
 
-def private(name: str, label: str, monotonic: bool = False) -> SeriesTrend:
-    return SeriesTrend(name, private=True, label=label, monotonic=monotonic)
+def private(name: str, label: str, monotonic: bool = False, *, models: int = 3) -> SeriesTrend:
+    return series_trend(name, label, private=True, monotonic=monotonic, models=models)
 
 
 def test_no_trend_yet_suggests_nothing():
@@ -72,3 +74,32 @@ def test_both_criteria_read_as_sentences():
         STRENGTH: "Suggested: accepted — approximately monotonic inverse scaling on tiny (public), held-out (private)",
         GENERALITY: "Suggested: grand — inverse scaling on 2 of 2 series (1 of 1 public, 1 of 1 private)"}
     assert str(strength([public("tiny", "flat")])) == "Suggested: no prize — no series scales inversely (tiny (public): flat)"
+
+
+@pytest.mark.parametrize(("trends", "expected"), [
+    # two models: inverse when the larger is worse, accepted at most, and the reason says it rests on two
+    ([private("held", "inverse", models=2)],
+     Suggestion("accepted", "on held (private) the larger of two models is worse (two points show no monotonicity)")),
+    ([public("gpt2", "inverse"), private("held", "inverse", models=2), private("more", "inverse", models=2)],
+     Suggestion("accepted", "approximately monotonic inverse scaling on gpt2 (public); on held (private), more "
+                            "(private) the larger of two models is worse (two points show no monotonicity)")),
+    # a strictly monotonic series of three models still makes it grand, whatever two-model series say beside it
+    ([private("held", "inverse", models=2), public("gpt2", "inverse", monotonic=True)],
+     Suggestion("grand", "strictly monotonic inverse scaling on gpt2 (public)")),
+    # no prize: the comparison is told as such, never as a shape
+    ([public("gpt2", "standard", models=2), private("held", "flat", models=2)],
+     Suggestion("no_prize", "no series scales inversely (gpt2 (public): two models: the larger is better, "
+                            "held (private): two models: the larger is no different)")),
+])
+def test_strength_on_two_models(trends, expected):
+    assert strength(trends) == expected
+    assert "strictly" not in expected.reason or expected.level == "grand"
+
+
+def test_generality_says_which_series_rest_on_two_models():
+    assert generality([public("tiny", "U-shaped"), private("held-out", "inverse", models=2)]) == Suggestion(
+        "no_prize", "inverse scaling on 1 of 2 series (0 of 1 public, 1 of 1 private); held-out (private) rests on "
+                    "two models (the larger is worse)")
+    assert generality([public("tiny", "inverse", models=2), private("held-out", "inverse", models=2)]) == Suggestion(
+        "grand", "inverse scaling on 2 of 2 series (1 of 1 public, 1 of 1 private); tiny (public) rests on two models "
+                 "(the larger is worse), held-out (private) rests on two models (the larger is worse)")
