@@ -144,9 +144,11 @@ def to_csv_bytes(rows: list[dict], columns: list[str] | None = None) -> bytes:
 
 
 def make_zip(files: dict[str, bytes]) -> bytes:
-    """A deflated zip holding `files` (name -> bytes), in the given order."""
+    """A deflated zip holding `files` (name -> bytes), in the given order. Its entries carry a fixed date, so
+    the same files make the same bytes (and the same stored zip) whenever they are zipped."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
-            archive.writestr(name, data)
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2022, 1, 1, 0, 0, 0)), data,
+                             compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
