@@ -14,7 +14,7 @@ from evaluation.registry import ModelEntry, SeriesEntry
 from partners import tokens
 from portal.models import Submission
 from tests import datasets, factories
-from tests.evaluation.conftest import submit
+from tests.evaluation.conftest import submit, tiny_model_folders, worker  # noqa: F401 (fixtures of the partner tests too)
 
 TASK = "quokka-reversal"  # appears in no row of the task's files, so a leak of it is visible
 OWNER = "wombat_owner"
@@ -56,13 +56,14 @@ class World:
         return {("task.csv" if f.kind == "main" else f"task-CONTROL{f.index}.csv"): f for f in report.files}
 
 
-def make_world(contest, *, entries: list[SeriesEntry] | None = None) -> World:
+def make_world(contest, *, entries: list[SeriesEntry] | None = None, start_private: bool = True) -> World:
     evaluation_services.register_series(entries=entries or partner_series())
     zip_bytes = task_zip()
     owner = factories.contestant(username=OWNER, email="wombat@example.org")
     submission = submit(contest=contest, owner=owner, task_name=TASK, zip_bytes=zip_bytes)
     evaluation_services.start_version_evaluation(version=submission.current_version)  # the hook runs after a commit
-    evaluation_services.start_private_evaluation(submission=submission)
+    if start_private:  # as an organizer may before the round closes (the sweep does once it has)
+        evaluation_services.start_private_evaluation(submission=submission)
     acme, beta = Partner.objects.get(name="Acme"), Partner.objects.get(name="Beta")
     return World(submission=submission, acme=acme, beta=beta, acme_token=tokens.issue(partner=acme),
                  beta_token=tokens.issue(partner=beta), zip_bytes=zip_bytes)
