@@ -278,3 +278,25 @@ def _zip_members(zip_bytes: bytes) -> list[bytes]:
 
     with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
         return [archive.read(n) for n in sorted(archive.namelist(), key=lambda n: ("CONTROL" in n, n))]
+
+
+def test_the_admin_issues_a_token_once_and_revokes_the_old_one(world, admin_client, admin_user):
+    page = admin_client.post("/admin/evaluation/partner/", {"action": "issue_token", "_selected_action": [world.acme.pk]},
+                             follow=True)
+    (message,) = [str(m) for m in page.context["messages"]]
+    assert message.startswith("New token of Acme (copy it now; it is not shown again): ispp_")
+    key = message.rsplit(" ", 1)[-1]
+    assert client_for(key).get("/api/partner/runs/").status_code == 200
+    assert client_for(world.acme_token).get("/api/partner/runs/").status_code == 401
+    assert key.encode() not in admin_client.get(f"/admin/evaluation/partner/{world.acme.pk}/change/").content
+    entry = AuditEntry.objects.filter(action="partner_token_issued").order_by("-pk").first()
+    assert (entry.actor, entry.message) == (admin_user, f"Partner Acme: a new API token ({key[:8]}…) was issued; "
+                                                        f"1 older token(s) revoked.")
+
+
+def test_the_schema_has_the_partner_endpoints():
+    paths = APIClient().get("/api/schema/?format=json").json()["paths"]
+    assert {p for p in paths if p.startswith("/api/partner/")} == {
+        "/api/partner/runs/", "/api/partner/runs/{id}/claim/", "/api/partner/runs/{id}/heartbeat/",
+        "/api/partner/runs/{id}/files/{name}", "/api/partner/runs/{id}/results/", "/api/partner/runs/{id}/fail/"}
+    assert paths["/api/partner/runs/"]["get"]["security"] == [{"partnerToken": []}]
