@@ -300,3 +300,41 @@ def test_the_schema_has_the_partner_endpoints():
         "/api/partner/runs/", "/api/partner/runs/{id}/claim/", "/api/partner/runs/{id}/heartbeat/",
         "/api/partner/runs/{id}/files/{name}", "/api/partner/runs/{id}/results/", "/api/partner/runs/{id}/fail/"}
     assert paths["/api/partner/runs/"]["get"]["security"] == [{"partnerToken": []}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_delivery_of_a_partner_run_is_skipped(contest_tx):
+    from evaluation.worker import execute_run
+    from tests.partners.conftest import make_world
+
+    run = make_world(contest_tx).run("acme-1")
+    assert execute_run(run_id=run.pk, task_id="a-stale-message") == "skipped"
+    run.refresh_from_db()
+    assert (run.status, run.attempts, run.task_id) == ("queued", 0, "")
+
+
+def test_few_shot_variants_are_listed_and_served_under_anonymised_names(world):
+    from evaluation.engine.fewshot import few_shot_variant, variant_csv
+    from evaluation.services import request_few_shot
+
+    request_few_shot(user=world.submission.owner, submission=world.submission, k=2)
+    acme = client_for(world.acme_token)
+    run = world.run("acme-1")
+    (listed,) = acme.get("/api/partner/runs/").json()
+    variant = few_shot_variant(world.files()["task.csv"], k=2, metric="classification")
+    entry = next(f for f in listed["files"] if f["name"] == "task-2shot.csv")
+    assert (entry["sha256"], entry["shots"], entry["source"], entry["rows"]) == (variant.sha256, 2, "task.csv", 300)
+    assert [f["name"] for f in listed["files"]] == ["task.csv", "task-CONTROL1.csv", "task-2shot.csv", "task-CONTROL1-2shot.csv"]
+    assert acme.get(f"/api/partner/runs/{run.pk}/files/task-2shot.csv").content == variant_csv(variant, metric="classification")
+    assert claimed(world, acme)["files"] == listed["files"]
+
+
+def test_a_contestant_sees_nothing_of_a_partners_results_before_the_feedback_release(world):
+    acme = client_for(world.acme_token)
+    claimed(world, acme)
+    assert post(acme, f"/api/partner/runs/{world.run('acme-1').pk}/results/", upload_body(world)).status_code == 200
+    owner = APIClient()
+    owner.force_login(world.submission.owner)
+    body = owner.get(f"/api/submissions/{world.submission.pk}/results/").content + \
+        owner.get(f"/api/submissions/{world.submission.pk}/").content
+    assert b"acme" not in body.lower()
