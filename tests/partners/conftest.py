@@ -56,9 +56,10 @@ class World:
         return {("task.csv" if f.kind == "main" else f"task-CONTROL{f.index}.csv"): f for f in report.files}
 
 
-def make_world(contest, *, entries: list[SeriesEntry] | None = None, start_private: bool = True) -> World:
+def make_world(contest, *, entries: list[SeriesEntry] | None = None, start_private: bool = True,
+               rows: int = 300) -> World:
     evaluation_services.register_series(entries=entries or partner_series())
-    zip_bytes = task_zip()
+    zip_bytes = task_zip(n=rows)
     owner = factories.contestant(username=OWNER, email="wombat@example.org")
     submission = submit(contest=contest, owner=owner, task_name=TASK, zip_bytes=zip_bytes)
     evaluation_services.start_version_evaluation(version=submission.current_version)  # the hook runs after a commit

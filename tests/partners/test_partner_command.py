@@ -22,7 +22,7 @@ from evaluation.sweep import sweep
 from reviews.models import AuditEntry
 from tests import factories
 from tests.engine.test_package import clean_env, engine_venv, outside  # noqa: F401 (the installed package's fixtures)
-from tests.partners.conftest import make_world, task_zip
+from tests.partners.conftest import make_world
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -106,17 +106,8 @@ def test_the_partner_command_scores_a_closed_round_as_a_celery_worker_does(
 
 def test_a_killed_partner_command_loses_its_lease_and_a_second_claim_completes_the_run(
         contest_tx, tiny_model_folders, live_server, engine_venv, outside, tmp_path, settings):  # noqa: F811
-    from evaluation import services as evaluation_services
-    from tests.partners.conftest import partner_series
-
-    world = make_world(contest_tx, entries=partner_series())
-    big = task_zip(n=1500, seed=3, task="quokka-big")
-    from tests.evaluation.conftest import submit
-
-    submission = submit(contest=contest_tx, task_name="quokka-big", zip_bytes=big)
-    world.run("acme-1").delete()  # only the big task's run waits, so the command claims it
-    evaluation_services.start_private_evaluation(submission=submission)
-    run = Run.objects.get(version=submission.current_version, model__name="acme-1")
+    world = make_world(contest_tx, rows=1500)  # long enough to be killed mid-run
+    run = world.run("acme-1")
     spec = str(tiny_model_folders["held-2"].folder)
 
     with open(tmp_path / "killed.log", "wb") as out:
@@ -140,7 +131,28 @@ def test_a_killed_partner_command_loses_its_lease_and_a_second_claim_completes_t
         assert second.wait(timeout=600) == 0, (tmp_path / "second.log").read_text()[-3000:]
     run.refresh_from_db()
     assert (run.status, run.attempts, run.done_examples, run.total_examples) == ("done", 2, 1540, 1540)
+    assert (tmp_path / "second.log").read_text().count("claimed run") == 1
     assert Result.objects.filter(model_identity=run.model_identity).count() == 2  # one result set: two files
     assert Result.objects.count() == 2
     assert AuditEntry.objects.filter(action="partner_claimed").count() == 2
     assert AuditEntry.objects.filter(action="partner_uploaded").count() == 1
+
+
+def test_ctrl_c_stops_the_partner_command_cleanly_and_the_run_is_retried(
+        contest_tx, tiny_model_folders, live_server, engine_venv, outside, tmp_path, settings):  # noqa: F811
+    world = make_world(contest_tx, rows=1500)  # long enough to be interrupted mid-run
+    run = world.run("acme-1")
+    log = tmp_path / "interrupted.log"
+    with open(log, "wb") as out:
+        process = partner_command(engine_venv, outside, live_server.url, world.acme_token,
+                                  str(tiny_model_folders["held-2"].folder), out)
+        wait_for(lambda: Run.objects.filter(pk=run.pk, status="running", done_examples__gt=0).exists(),
+                 timeout=300, what="the command's progress", process=process)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+    assert log.read_text().strip().splitlines()[-1] == \
+        "interrupted: a claimed run's lease will run out and the portal will retry it."
+    later = timezone.now() + timedelta(seconds=settings.EVALUATION_STALE_AFTER_SECONDS + 1)
+    assert sweep(now=later).requeued == 1
+    run.refresh_from_db()
+    assert (run.status, run.attempts, Result.objects.count()) == ("queued", 1, 0)
