@@ -17,7 +17,7 @@ class LanguageModelInline(admin.TabularInline):
 
 @admin.register(ModelSeries)
 class ModelSeriesAdmin(admin.ModelAdmin):
-    list_display = ("name", "visibility", "x_axis", "enabled", "position")
+    list_display = ("name", "visibility", "x_axis", "partner", "enabled", "position")
     list_filter = ("visibility", "enabled")
     inlines = [LanguageModelInline]
 

@@ -78,7 +78,10 @@ def create(*, version: SubmissionVersion, models: list[LanguageModel]) -> list[R
 
 def send(run: Run, *, countdown: float | None = None) -> bool:
     """Hand a queued run to its model's queue and store the message's task id; False if the broker
-    is down (the run stays unsent)."""
+    is down (the run stays unsent), and for a run of a partner's series, which is never sent: the
+    partner pulls it over its API (partners/) and claims it here under its own holder id."""
+    if run.model.series.partner_id is not None:
+        return False
     task_id = dispatch.send(run_id=run.pk, queue=run.model.queue, countdown=countdown)
     if task_id is None:
         return False
@@ -96,7 +99,7 @@ def send_unsent(*, now: datetime) -> int:
     lost = now - timedelta(seconds=settings.EVALUATION_RESEND_AFTER_SECONDS)
     grace = now - timedelta(seconds=5)  # a run saved this instant is being sent by its own request
     waiting = Run.objects.filter(Q(sent_at__isnull=True, queued_at__lt=grace) | Q(sent_at__lt=lost),
-                                 status=Run.QUEUED).select_related("model")
+                                 status=Run.QUEUED, model__series__partner=None).select_related("model__series")
     return sum(send(run) for run in waiting)
 
 
@@ -146,6 +149,18 @@ def claim_for_drain(run_id: int) -> Run | None:
     by someone else and is skipped, so the run is scored once. Should the draining worker die, the
     sweep re-queues the run once its heartbeat is stale."""
     return claim(run_id=run_id, holder=f"drained-{uuid.uuid4().hex}")
+
+
+PARTNER_HOLDER = "partner-{partner_id}-"  # how a partner's holder ids start (then a fresh uuid per claim)
+
+
+def claim_for_partner(*, run_id: int, partner_id: int) -> Run | None:
+    """Claim a queued run of the partner's series for a fresh holder id of this partner (the lease;
+    kept while its heartbeats come, given up by `requeue_stale` like any holder's); None when the run
+    is not the partner's, not waiting, or held by another holder whose heartbeat is fresh."""
+    if not Run.objects.filter(pk=run_id, model__series__partner_id=partner_id).exists():
+        return None
+    return claim(run_id=run_id, holder=PARTNER_HOLDER.format(partner_id=partner_id) + uuid.uuid4().hex)
 
 
 def next_waiting(*, model_id: int) -> int | None:

@@ -12,6 +12,21 @@ from django.db import models
 from portal.models import Round, Submission, SubmissionVersion
 
 
+class Partner(models.Model):
+    """An organisation that scores the runs of its series on its own hardware, over the partner API
+    (partners/): it pulls the work and pushes the results, and no Celery worker touches its series."""
+
+    name = models.CharField(max_length=100, unique=True, help_text="How the audit log and the series files name it.")
+    contact = models.CharField(max_length=300, blank=True, help_text="Who to write to (a name and an email).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ModelSeries(models.Model):
     """Models of one family in increasing size: a line on every scaling plot."""
 
@@ -25,6 +40,9 @@ class ModelSeries(models.Model):
     x_axis = models.CharField(max_length=8, choices=X_AXIS_CHOICES, default=PARAMS)
     enabled = models.BooleanField(default=True, help_text="Only enabled series evaluate new versions.")
     position = models.PositiveIntegerField(default=0, help_text="Order on pages and plots.")
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="series",
+        help_text="The partner that scores this series over its API (empty: the portal's Celery workers).")
 
     class Meta:
         ordering = ["position", "name"]

@@ -4,6 +4,7 @@
       - name: demo
         visibility: public          # or private
         x_axis: params              # or flops
+        partner: Acme Labs          # optional: a partner scores this series over its API (created if new)
         models:
           - name: smollm2-135m
             spec: "pretrained:smollm2-135m"   # exactly what evaluate_submission --model accepts
@@ -25,7 +26,7 @@ import yaml
 
 from .models import ModelSeries
 
-SERIES_KEYS = {"name", "visibility", "x_axis", "models", "enabled"}
+SERIES_KEYS = {"name", "visibility", "x_axis", "models", "enabled", "partner"}
 MODEL_KEYS = {"name", "spec", "params", "flops", "queue", "enabled"}
 
 
@@ -46,6 +47,7 @@ class SeriesEntry:
     x_axis: str
     models: tuple[ModelEntry, ...]
     enabled: bool = True
+    partner: str | None = None  # the partner that scores it over its API; None: the Celery workers
 
 
 class SeriesFileError(Exception):
@@ -120,13 +122,14 @@ def _series(check: _Checker, where: str, raw: Any) -> SeriesEntry | None:
     name = check.text(where, raw, "name")
     visibility = check.text(where, raw, "visibility", choices=(ModelSeries.PUBLIC, ModelSeries.PRIVATE))
     x_axis = check.text(where, raw, "x_axis", choices=(ModelSeries.PARAMS, ModelSeries.FLOPS), default="params")
+    partner = check.text(where, raw, "partner") if raw.get("partner") is not None else None
     raw_models = raw.get("models")
     if not isinstance(raw_models, list) or not raw_models:
         check.problems.append(f"{where}: 'models' must be a list of at least one model.")
         raw_models = []
     models = [_model(check, f"{where}.models[{i}]", m, x_axis) for i, m in enumerate(raw_models)]
     return SeriesEntry(name=name, visibility=visibility, x_axis=x_axis, enabled=check.flag(where, raw, "enabled"),
-                       models=tuple(m for m in models if m is not None))
+                       models=tuple(m for m in models if m is not None), partner=partner)
 
 
 def _unique(check: _Checker, what: str, names: list[str]) -> None:

@@ -16,7 +16,7 @@ from portal.refusals import Refused
 from portal.roles import ORGANIZER, role_of
 
 from . import lifecycle
-from .models import EligibilityOverride, FewShotRequest, LanguageModel, ModelSeries, PrivateEvaluation, Run
+from .models import EligibilityOverride, FewShotRequest, LanguageModel, ModelSeries, Partner, PrivateEvaluation, Run
 from .registry import SeriesEntry
 
 log = logging.getLogger(__name__)
@@ -47,13 +47,24 @@ def _apply(obj, values: dict) -> bool:
     return bool(changed)
 
 
+def _partner(name: str | None, registration: Registration) -> Partner | None:
+    if name is None:
+        return None
+    partner, created = Partner.objects.get_or_create(name=name)
+    if created:
+        registration.changes.append(f"partner {name}: created (issue its token: manage.py partner_token {name!r})")
+    return partner
+
+
 def _register_one(entry: SeriesEntry, position: int, registration: Registration) -> None:
+    partner = _partner(entry.partner, registration)
     series, created = ModelSeries.objects.get_or_create(name=entry.name, defaults={
-        "visibility": entry.visibility, "x_axis": entry.x_axis, "enabled": entry.enabled, "position": position})
+        "visibility": entry.visibility, "x_axis": entry.x_axis, "enabled": entry.enabled, "position": position,
+        "partner": partner})
     if created:
         registration.changes.append(f"series {entry.name}: created")
     elif _apply(series, {"visibility": entry.visibility, "x_axis": entry.x_axis, "enabled": entry.enabled,
-                         "position": position}):
+                         "position": position, "partner": partner}):
         registration.changes.append(f"series {entry.name}: updated")
     for i, m in enumerate(entry.models):
         values = {"series": series, "spec": m.spec, "params": m.params, "flops": m.flops, "queue": m.queue,

@@ -222,6 +222,8 @@ def execute_run(*, run_id: int, task_id: str) -> str:
     about once per burst of work rather than once per task; their own messages, when they arrive,
     find them held or finished and are skipped."""
     close_old_connections()
+    if Run.objects.filter(pk=run_id, model__series__partner__isnull=False).exists():
+        return "skipped"  # a message sent before its series was given to a partner: the partner scores it
     run = lifecycle.claim(run_id=run_id, holder=task_id)
     if run is None:
         return "skipped"

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "portal",
     "evaluation",
     "reviews",
+    "partners",
 ]
 
 MIDDLEWARE = [

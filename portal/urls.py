@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", include("evaluation.api")),
     path("", include("evaluation.urls")),
     path("api/", include("reviews.api")),
+    path("api/partner/", include("partners.api")),
     path("", include("reviews.urls")),
     path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

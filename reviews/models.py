@@ -279,6 +279,11 @@ class AuditEntry(models.Model):
         ("causes_tagged", "Causes tagged"),
         ("example_published", "Example chosen for publication"),
         ("licence_chosen", "Release licence chosen"),
+        ("partner_token_issued", "Partner token issued"),
+        ("partner_token_revoked", "Partner token revoked"),
+        ("partner_claimed", "Partner claimed a run"),
+        ("partner_uploaded", "Partner uploaded results"),
+        ("partner_failed", "Partner reported a failure"),
     ]
 
     at = models.DateTimeField(auto_now_add=True)

@@ -1,5 +1,5 @@
-"""The apps depend one way (DESIGN.md): `reviews` may read `evaluation` and `portal`, `evaluation` may
-read `portal`, and every part may use the plain library `evaluation.engine`. The contest side never
+"""The apps depend one way (DESIGN.md): `partners` may read `reviews`, `evaluation` and `portal`; `reviews`
+may read `evaluation` and `portal`, `evaluation` may read `portal`, and every part may use the plain library `evaluation.engine`. The contest side never
 imports the evaluation or the reviews (they connect to its hooks instead)."""
 
 from __future__ import annotations
@@ -36,6 +36,12 @@ def test_the_contest_side_imports_neither_the_evaluation_nor_the_reviews():
 
 def test_the_evaluation_never_imports_the_reviews():
     assert forbidden_imports("evaluation", ("reviews",)) == {}
+
+
+def test_nothing_imports_the_partner_api():
+    """partners/ sits on top (the evaluation's records, the reviews' audit log); no part reads it."""
+    assert {app: forbidden_imports(app, ("partners",)) for app in ("portal", "evaluation", "reviews")} == {
+        "portal": {}, "evaluation": {}, "reviews": {}}
 
 
 def test_the_check_sees_an_import_where_there_is_one():

@@ -92,6 +92,9 @@ NOT_ORGANIZERS_ONLY = {
     "api-submission-results": "owner, organizers", "api-example-csv": "owner, organizers",
     "api-series": "accounts", "api-assignments": "reviewers, organizers", "api-assignment": "its reviewer, organizers",
     "api-assignment-review": "its reviewer", "api-rubric": "accounts",
+    # a partner's token (partners/api.py), on the runs of its own series only (tests/partners/test_api.py)
+    "partner-runs": "partners", "partner-claim": "partners", "partner-heartbeat": "partners",
+    "partner-file": "partners", "partner-results": "partners", "partner-fail": "partners",
 }
 # Django's admin (under admin/) is its own site for staff accounts, with its own login page.
 

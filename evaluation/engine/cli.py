@@ -4,6 +4,8 @@
     isp-eval score ZIP_OR_CSV --metric METRIC --model SPEC [--model SPEC ...] --out DIR
                    [--task-name NAME] [--params N ...] [--json] [--device DEVICE] [--dtype DTYPE]
                    [--cache-dir DIR] [--no-progress]
+    isp-eval partner --portal URL --token TOKEN --model NAME=SPEC [--model NAME=SPEC ...] [--once]
+                   [--poll SECONDS] [--device DEVICE] [--dtype DTYPE] [--no-progress]   (partner.py)
 
 The task is a zip of CSV files, or one CSV (judged as the zip holding only that file would be); its
 name is the file's stem unless ``--task-name`` says otherwise, and its files must be named after it
@@ -47,6 +49,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import partner
 from .console import Console, Problem
 from .metrics import METRICS
 from .taskfile import Limits
@@ -212,6 +215,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                add_validate_arguments, _validate),
     Subcommand("score", "score a task on one or more models: a table, per-example CSVs, summary.json, plot.html",
                add_score_arguments, _score),
+    Subcommand("partner", "score the portal's waiting runs of your models on your own hardware (the partner API)",
+               partner.add_arguments, partner.run),
 )
 
 

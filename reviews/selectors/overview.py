@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from portal.models import Contest, Round, Submission, SubmissionVersion
 
@@ -91,7 +91,8 @@ def review_overview(contest: Contest) -> list[RoundStatus]:
 
 
 def audit_entries(contest: Contest) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(contest=contest).select_related("actor", "submission")
+    """The contest's entries, and those of no contest (a partner's token issued: partners/audit.py)."""
+    return AuditEntry.objects.filter(Q(contest=contest) | Q(contest=None)).select_related("actor", "submission")
 
 
 def contests_for_organizers() -> QuerySet[Contest]:
