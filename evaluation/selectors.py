@@ -224,7 +224,7 @@ def _file_errors(name: str, runs: Sequence[Run], with_result: set[int]) -> list[
     """[{model, message}] for the runs that ended without a result on the file named `name`: the engine's
     reason when the model could not score that file, or the plain sentence of a run that failed."""
     errors = []
-    for run in runs:
+    for run in sorted(runs, key=lambda r: (r.model.position, r.model.name)):
         if run.model_id in with_result or run.status != Run.FAILED:
             continue
         reasons = [e["message"] for e in run.file_errors if e.get("file") == name]
@@ -357,11 +357,14 @@ class RunProgress:
 
     @property
     def done(self) -> int:
-        """Examples scored: all of them once done; otherwise the rows of the files whose results are stored
-        (`Run.scored`, kept while new work is queued on the run) or the running holder's count, if more."""
+        """Examples scored: all of them once done; once failed or cancelled, the rows of the files whose
+        results are stored (`Run.scored`, kept while new work is queued on the run); while queued or
+        running, those or the holder's own count, if more."""
         if self.run.status == Run.DONE:
             return self.total
         stored = sum(f["rows"] for f in self.run.files if f.get("sha256") in self.run.scored)
+        if self.run.status in (Run.FAILED, Run.CANCELLED):
+            return min(self.total, stored)  # final: what has a result, not what was tried
         return min(self.total, max(self.run.done_examples, stored))
 
     @property
