@@ -212,19 +212,26 @@ class RunSerializer(serializers.Serializer):
     file_errors = FileErrorSerializer(many=True, help_text="Files this model could not score, with the reason.")
 
 
+def _progress(request, submission) -> list[selectors.RunProgress]:
+    """The current version's runs on the series this user may see, read once per request for both fields."""
+    read = getattr(request, "_evaluation_progress", None)
+    if read is None or read[0] != submission.pk:
+        series = selectors.visible_series(user=request.user, submission=submission)
+        read = (submission.pk, selectors.progress_of(version=submission.current_version, series=series))
+        request._evaluation_progress = read
+    return read[1]
+
+
 def evaluation_field(request, submission) -> dict:
     """The `evaluation` of GET /api/submissions/<id>/: {"status", "done", "total"} (portal.api_hooks)."""
-    series = selectors.visible_series(user=request.user, submission=submission)
-    return selectors.evaluation_status(selectors.progress_of(version=submission.current_version, series=series))
+    return selectors.evaluation_status(_progress(request, submission))
 
 
 def evaluation_runs_field(request, submission) -> list[dict]:
     """The `evaluation_runs` of GET /api/submissions/<id>/: each model's run on the series you may see, with
     its status, phase, progress and, when it ended failed or cancelled, why (per file too)."""
-    series = selectors.visible_series(user=request.user, submission=submission)
     for_organizer = role_of(request.user) == ORGANIZER
-    return [p.as_dict(for_organizer=for_organizer)
-            for p in selectors.progress_of(version=submission.current_version, series=series)]
+    return [p.as_dict(for_organizer=for_organizer) for p in _progress(request, submission)]
 
 
 def evaluation_runs_schema():
