@@ -3,6 +3,7 @@ statuses (cancelled, failed) with their reasons, a file no model can score, and 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from rest_framework.test import APIClient
 from evaluation import lifecycle, services
 from evaluation.models import Result, Run
 from portal.celery import app
+from reviews import export
 from tests import datasets, factories
 from tests.evaluation.conftest import submit
 from tests.evaluation.test_jobs import all_finished, wait_for
@@ -69,6 +71,8 @@ def test_a_k_shot_request_on_a_scored_version_hides_none_of_its_results(contest_
     assert page.count("300 / 600 examples") == 3
     csv_link = before["files"][0]["series"][0]["models"][0]["csv"]
     assert api.get(csv_link).status_code == 200  # the per-example results too
+    exported = json.loads(export._results(submission))  # the benchmark export's results.json
+    assert model_means(exported, "syllo.csv") == [("tiny-1", 300), ("tiny-2", 300), ("tiny-3", 300)]
 
     with scoring_worker():
         wait_for(lambda: all_finished(submission.current_version) and Result.objects.count() == 6)
