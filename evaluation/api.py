@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from evaluation.engine.trends import LABELS
 from portal import selectors as portal_selectors
+from portal.roles import ORGANIZER, role_of
 
 from . import selectors
 
@@ -31,7 +32,7 @@ def _series_rows(request, submission, file_results, *, with_csv: bool) -> list[d
                     "api-example-csv", args=[submission.pk, file_results.sha256, point.model.name]))
             models.append(entry)
         rows.append({"series": row.series.name, "visibility": row.series.visibility, "models": models,
-                     "trend": _trend(row.trend)})
+                     "trend": _trend(row.trend), "errors": row.errors})
     return rows
 
 
@@ -86,11 +87,19 @@ class TrendSerializer(serializers.Serializer):
     headline = serializers.CharField(help_text='The shape, or "two models: the larger is worse|better|no different".')
 
 
+class ModelErrorSerializer(serializers.Serializer):
+    model = serializers.CharField(help_text="The model's registered name.")
+    message = serializers.CharField(help_text="Why this model has no result on this file.")
+
+
 class SeriesResultSerializer(serializers.Serializer):
     series = serializers.CharField()
     visibility = serializers.CharField()
     models = ModelResultSerializer(many=True)
     trend = TrendSerializer(allow_null=True)
+    errors = ModelErrorSerializer(many=True, help_text=(
+        "The series' models whose run ended failed without a result on this file, each with the reason "
+        "(empty for the whole task)."))
 
 
 class FileResultSerializer(serializers.Serializer):
@@ -180,17 +189,56 @@ class EvaluationSerializer(serializers.Serializer):
     you may see. "queued" with a total of 0: no run has started yet (and none starts while no public
     series is registered)."""
 
-    status = serializers.ChoiceField(choices=["queued", "running", "done", "failed"],
-                                     help_text="queued: no run has started; running: some have; done: every run finished "
-                                               "and none failed; failed: every run finished and one or more failed.")
-    done = serializers.IntegerField(help_text="Examples scored so far, over every model.")
-    total = serializers.IntegerField(help_text="Examples to score, over every model whose run has started.")
+    status = serializers.ChoiceField(
+        choices=["queued", "running", "done", "failed", "cancelled"],
+        help_text="queued: no run has started; running: some have; done: every run finished and none failed; "
+                  "failed: every run finished and one or more failed; cancelled: every run was cancelled. "
+                  "done, failed and cancelled are final.")
+    done = serializers.IntegerField(help_text="Examples scored so far, over every model (files already scored "
+                                              "count while new work, such as a few-shot variant, is queued).")
+    total = serializers.IntegerField(help_text="Examples to score, over every model; total - done is what is left.")
+
+
+class FileErrorSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    message = serializers.CharField(help_text="Why the model could not score this file.")
+
+
+class RunSerializer(serializers.Serializer):
+    series = serializers.CharField()
+    model = serializers.CharField()
+    status = serializers.ChoiceField(choices=["queued", "running", "done", "failed", "cancelled"])
+    phase = serializers.CharField(help_text='While running: "loading model" or "scoring"; empty otherwise.')
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+    message = serializers.CharField(help_text="Why a failed or cancelled run ended; empty otherwise.")
+    file_errors = FileErrorSerializer(many=True, help_text="Files this model could not score, with the reason.")
+
+
+def _progress(request, submission) -> list[selectors.RunProgress]:
+    """The current version's runs on the series this user may see, read once per request for both fields."""
+    read = getattr(request, "_evaluation_progress", None)
+    if read is None or read[0] != submission.pk:
+        series = selectors.visible_series(user=request.user, submission=submission)
+        read = (submission.pk, selectors.progress_of(version=submission.current_version, series=series))
+        request._evaluation_progress = read
+    return read[1]
 
 
 def evaluation_field(request, submission) -> dict:
     """The `evaluation` of GET /api/submissions/<id>/: {"status", "done", "total"} (portal.api_hooks)."""
-    series = selectors.visible_series(user=request.user, submission=submission)
-    return selectors.evaluation_status(selectors.progress_of(version=submission.current_version, series=series))
+    return selectors.evaluation_status(_progress(request, submission))
+
+
+def evaluation_runs_field(request, submission) -> list[dict]:
+    """The `evaluation_runs` of GET /api/submissions/<id>/: each model's run on the series you may see, with
+    its status, phase, progress and, when it ended failed or cancelled, why (per file too)."""
+    for_organizer = role_of(request.user) == ORGANIZER
+    return [p.as_dict(for_organizer=for_organizer) for p in _progress(request, submission)]
+
+
+def evaluation_runs_schema():
+    return RunSerializer(many=True)
 
 
 urlpatterns = [

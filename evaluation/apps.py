@@ -14,3 +14,5 @@ class EvaluationConfig(AppConfig):
         version_saved.connect(receivers.evaluate_new_version, dispatch_uid="evaluation.evaluate_new_version")
         panels.register(receivers.evaluation_panel, order=10)
         api_hooks.register_submission_field("evaluation", api.evaluation_field, schema=api.EvaluationSerializer)
+        api_hooks.register_submission_field("evaluation_runs", api.evaluation_runs_field,
+                                            schema=api.evaluation_runs_schema)

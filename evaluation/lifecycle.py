@@ -1,12 +1,20 @@
 """A run's life, in one place: every change of `Run.status` and of the fields that go with it.
 
-    create ──> queued ──claim──> running ──finish──> done
+    create ──> queued ──claim──> running ──finish──> done (every file stored), failed (a file could not be scored)
                  ^                  │
                  │                  ├─ fail_or_retry, requeue_stale: back to queued while attempts are left,
                  │                  │  failed after the last one (EVALUATION_MAX_ATTEMPTS)
                  │                  └─ cancel: cancelled
                  └─ requeue (new work: an organizer's retry, a few-shot variant) from any status but running
     queued ──cancel (an organizer), a newer version──> cancelled
+
+Phases. While it runs, its holder says what it is doing (`set_phase`): LOADING ("loading model", before a
+model that is not loaded yet is loaded), then SCORING; every other change of status clears it.
+
+Scored files. `record_scored` keeps, per file (its sha256), the model identity its result is stored under,
+as soon as it is stored (or found in the cache). Pages show each file's result from it whatever the run's
+status: new work on the run (a few-shot variant, a retry) never hides what is already there. It is
+never reset, only added to (a file scored again under new weights takes its new identity).
 
 Holders. A run is claimed by a holder whose id is kept in `Run.task_id`: a Celery delivery's task id
 (a second delivery of the same message takes the run over, since its worker was lost), a fresh
@@ -23,14 +31,18 @@ The one reset. Whenever a run goes back to the queue (`requeue`, and the retries
 and `requeue_stale`), exactly these fields are reset:
 
     status = queued, task_id = "", sent_at = started_at = heartbeat_at = finished_at = None,
-    done_examples = total_examples = 0
+    done_examples = total_examples = 0, phase = ""
 
-so nobody holds it, and its progress counts what is left to do (pages fall back on the rows of the
-version's files until the next claim counts them again). `attempts` and `error` depend on why:
+so nobody holds it, and its progress counts what is left to do (pages count the rows of the files already
+in `scored` as done, out of the rows the version's files promise, until the next claim counts them again). `attempts` and `error` depend on why:
 a retry after a failed attempt keeps `attempts` (the bound counts every claim of the same work) and
 adds a line to `error`; new work (`requeue`) starts again at attempts = 0 with an empty error. What
 the last finished scoring recorded (`files`, `file_errors`, `model_identity`, `loaded_model`) stays
-until the next `finish` replaces it.
+until the next `finish` replaces it, and `scored` is kept (see above). `phase` is cleared.
+
+Final statuses. done: every file's result is stored. failed: the model could not score some file
+(`file_errors`, each with its reason, shown to the contestant; no retry: it would fail the same way) or
+every attempt failed. cancelled: an organizer stopped it or a newer version replaced it.
 
 A run that ends done or failed emails its version's owner once every public run has finished
 (notifications.py, after the commit).
@@ -54,11 +66,13 @@ from .models import FewShotRequest, LanguageModel, Run
 
 log = logging.getLogger(__name__)
 
-CONTESTANT_FAILURE = ("This model could not score the task after several attempts; the organizers have "
-                      "been told and will look into it.")
+CONTESTANT_FAILURE = notifications.CONTESTANT_FAILURE  # what the contestant reads of a run that failed
 REPLACED_BEFORE_SCORING = "A newer version of the submission replaced this one before it was scored."
 REPLACED = "A newer version of the submission replaced this one."
+CANCELLED_BY_ORGANIZERS = "The organizers cancelled this model's run."  # what the contestant reads
+FILES_NOT_SCORED = "This model could not score every file of the task; each file's reason is listed."
 UNFINISHED = (Run.QUEUED, Run.RUNNING)
+LOADING, SCORING = "loading model", "scoring"  # Run.phase while running
 GONE = "gone"  # what finish and fail_or_retry answer for a run that was deleted meanwhile (its version was)
 
 
@@ -137,9 +151,9 @@ def claim(*, run_id: int, holder: str) -> Run | None:
             _end(run, status=Run.FAILED, error=(run.error or "") +
                  f"\nGave up after {run.attempts} attempts: the worker stopped each time.")
             return None
-        run.status, run.attempts, run.task_id = Run.RUNNING, run.attempts + 1, holder
+        run.status, run.attempts, run.task_id, run.phase = Run.RUNNING, run.attempts + 1, holder, ""
         run.started_at = run.heartbeat_at = now
-        run.save(update_fields=["status", "attempts", "task_id", "started_at", "heartbeat_at"])
+        run.save(update_fields=["status", "attempts", "task_id", "phase", "started_at", "heartbeat_at"])
     return run
 
 
@@ -190,6 +204,26 @@ def record_files(*, run_id: int, holder: str, files: list[dict], total: int) -> 
     return bool(_held(run_id, holder).update(files=files, total_examples=total))
 
 
+def set_phase(*, run_id: int, holder: str, phase: str) -> bool:
+    """The holder is now LOADING the model or SCORING (and alive); False when the run is no longer its."""
+    if phase not in (LOADING, SCORING):
+        raise ValueError(f"unknown phase {phase!r}")
+    return bool(_held(run_id, holder).update(phase=phase, heartbeat_at=timezone.now()))
+
+
+def record_scored(*, run_id: int, holder: str, identity: str, shas: list[str]) -> bool:
+    """These files' results on this model are stored under `identity` (scored now, or found in the cache):
+    pages show them from now on. False when the run is no longer this holder's."""
+    if not shas:
+        return True
+    with transaction.atomic():
+        run = _held(run_id, holder).select_for_update(of=("self",)).only("scored").first()
+        if run is None:
+            return False
+        _held(run_id, holder).update(scored={**run.scored, **dict.fromkeys(shas, identity)})
+    return True
+
+
 # --- ending --------------------------------------------------------------------------------------
 
 
@@ -198,8 +232,8 @@ def _end(run: Run, *, status: str, error: str | None = None, fields: tuple[str, 
     version's last public run has finished, its owner is emailed (after the commit)."""
     if error is not None:
         run.error = error.strip()
-    run.status, run.finished_at = status, timezone.now()
-    run.save(update_fields=["status", "error", "finished_at", *fields])
+    run.status, run.finished_at, run.phase = status, timezone.now(), ""
+    run.save(update_fields=["status", "error", "finished_at", "phase", *fields])
     if status in (Run.DONE, Run.FAILED):
         transaction.on_commit(lambda: _notify(run.version_id))
 
@@ -213,7 +247,9 @@ def _notify(version_id: int) -> None:
 
 def finish(*, run_id: int, holder: str, model_identity: str, loaded_model: bool, file_errors: list[dict]) -> str:
     """The holder has scored the run: every file is stored or listed in `file_errors` ([{file, message}]).
-    The run is done, with every example counted; should a few-shot variant have been asked for while
+    The run is done, with every example counted, or failed when some file could not be scored (its reason
+    in `file_errors`, the contestant's to read; the organizers' error lists them too; not retried, since
+    the same model fails the same file the same way). Should a few-shot variant have been asked for while
     it was scored, it goes back to the queue for it (`requeue`). The run's status afterwards (unchanged
     when the run is no longer this holder's; GONE when it was deleted)."""
     with transaction.atomic():
@@ -223,8 +259,14 @@ def finish(*, run_id: int, holder: str, model_identity: str, loaded_model: bool,
         if run.status != Run.RUNNING or run.task_id != holder:
             return run.status
         run.model_identity, run.loaded_model, run.file_errors = model_identity, loaded_model, file_errors
-        run.done_examples = run.total_examples
-        _end(run, status=Run.DONE, fields=("model_identity", "loaded_model", "file_errors", "done_examples"))
+        fields = ("model_identity", "loaded_model", "file_errors", "done_examples")
+        if file_errors:
+            lines = [f"{e['file']}: {e['message']}" for e in file_errors]
+            _end(run, status=Run.FAILED, fields=fields,
+                 error=_note(run.error, f"attempt {run.attempts}: could not score " + "; ".join(lines)))
+        else:
+            run.done_examples = run.total_examples
+            _end(run, status=Run.DONE, fields=fields)
     if _variants_missing(run):
         requeue(run=run)
     run.refresh_from_db(fields=["status"])
@@ -243,7 +285,8 @@ def _note(previous: str, line: str) -> str:
 def _back_to_queue(run: Run, *, attempts: int, error: str, countdown: float | None = None) -> None:
     """The one reset (see the module's docstring), saved; the run is sent once the transaction commits."""
     values = {"status": Run.QUEUED, "task_id": "", "sent_at": None, "started_at": None, "heartbeat_at": None,
-              "finished_at": None, "done_examples": 0, "total_examples": 0, "attempts": attempts, "error": error}
+              "finished_at": None, "done_examples": 0, "total_examples": 0, "phase": "", "attempts": attempts,
+              "error": error}
     for name, value in values.items():
         setattr(run, name, value)
     run.save(update_fields=list(values))
@@ -307,7 +350,7 @@ def cancel(*, run: Run, reason: str) -> bool:
     """An organizer stops a queued or running run; `reason` is its error. Its message is revoked
     after the commit. False when the run had already finished; `run` is refreshed."""
     cancelled = Run.objects.filter(pk=run.pk, status__in=UNFINISHED).update(
-        status=Run.CANCELLED, finished_at=timezone.now(), error=reason)
+        status=Run.CANCELLED, finished_at=timezone.now(), error=reason, phase="")
     if cancelled:
         task_ids = [run.task_id]
         transaction.on_commit(lambda: dispatch.revoke(task_ids=task_ids), robust=True)
@@ -322,6 +365,6 @@ def cancel_older_versions(*, version: SubmissionVersion) -> int:
     older = Run.objects.filter(version__submission_id=version.submission_id, status=Run.QUEUED,
                                version__number__lt=version.number)
     stale = list(older.values_list("task_id", flat=True))
-    count = older.update(status=Run.CANCELLED, finished_at=timezone.now(), error=REPLACED_BEFORE_SCORING)
+    count = older.update(status=Run.CANCELLED, finished_at=timezone.now(), error=REPLACED_BEFORE_SCORING, phase="")
     transaction.on_commit(lambda: dispatch.revoke(task_ids=stale), robust=True)
     return count

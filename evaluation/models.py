@@ -104,6 +104,12 @@ class Run(models.Model):
         default=list, blank=True,
         help_text="The files this run scored: [{name, kind, index, rows, sha256, shots, source}] (few-shot variants included).")
     model_identity = models.CharField(max_length=300, blank=True, help_text="The identity the results were stored under.")
+    scored = models.JSONField(
+        default=dict, blank=True,
+        help_text="{file sha256: model identity} of every file whose result on this model is stored: what pages show, "
+                  "kept while the run is queued again for new work.")
+    phase = models.CharField(max_length=20, blank=True,
+                             help_text='What a running run is doing: "loading model", "scoring" (empty otherwise).')
     loaded_model = models.BooleanField(
         default=False, help_text="Whether this run loaded the model (False: the worker had it loaded, or every file was cached).")
     task_id = models.CharField(max_length=64, blank=True)

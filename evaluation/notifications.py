@@ -13,6 +13,10 @@ from django.urls import reverse
 
 from .models import EvaluatedEmail, ModelSeries, Run
 
+# what the contestant reads of a run that failed on every attempt (lifecycle.py shows the same sentence)
+CONTESTANT_FAILURE = ("This model could not score the task after several attempts; the organizers have "
+                      "been told and will look into it.")
+
 
 def _public_runs(version_id: int):
     return Run.objects.filter(version_id=version_id, model__series__visibility=ModelSeries.PUBLIC)
@@ -42,7 +46,10 @@ def _message(version, runs: list[Run]) -> EmailMessage:
     context = {
         "owner": submission.owner, "submission": submission, "version": version,
         "done": [run.model.name for run in runs if run.status == Run.DONE],
-        "failed": [run.model.name for run in runs if run.status == Run.FAILED],
+        "failed": [{"model": run.model.name, "file_errors": run.file_errors, "message": CONTESTANT_FAILURE}
+                   for run in runs if run.status == Run.FAILED],
+        # a plot needs a stored result: a done run has every file's, a failed one those it recorded
+        "has_results": any(run.status == Run.DONE or run.scored for run in runs),
         "link": settings.PORTAL_URL.rstrip("/") + reverse("submission-detail", args=[submission.pk]),
     }
     subject = render_to_string("evaluation/email/evaluated_subject.txt", context).strip()

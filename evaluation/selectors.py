@@ -28,7 +28,7 @@ from portal.roles import CONTESTANT, ORGANIZER, role_of
 from portal.selectors import feedback_released
 
 from . import verdicts
-from .lifecycle import CONTESTANT_FAILURE
+from .lifecycle import CANCELLED_BY_ORGANIZERS, CONTESTANT_FAILURE, FILES_NOT_SCORED, REPLACED, REPLACED_BEFORE_SCORING
 from .models import EligibilityOverride, FewShotRequest, LanguageModel, ModelSeries, Result, Run
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ class SeriesResults:
     series: ModelSeries
     points: list[ModelPoint]
     trend: Trend | None
+    errors: list[dict] = field(default_factory=list)  # [{model, message}]: models that could not score the file
 
 
 @dataclass
@@ -151,15 +152,26 @@ def beside_their_sources(files: list[dict]) -> list[dict]:
     return ordered + [v for group in variants.values() for v in group]  # a variant of no listed file
 
 
+def identity_for(run: Run, sha: str) -> str:
+    """The model identity the run's result on this file is stored under: as recorded when it was stored
+    (`Run.scored`), whatever the run's status now (new work queued on it hides nothing); for a run
+    finished before files were recorded one by one, the identity its last scoring recorded."""
+    return run.scored.get(sha) or run.model_identity
+
+
+def _identities(runs: Sequence[Run]) -> set[str]:
+    return {i for run in runs for i in (run.model_identity, *run.scored.values()) if i}
+
+
 def _results_by_key(runs: Sequence[Run], shas: set[str], metric: str) -> dict[tuple[str, str], Result]:
-    identities = {run.model_identity for run in runs if run.status == Run.DONE and run.model_identity}
-    rows = Result.objects.filter(model_identity__in=identities, file_sha256__in=shas, metric=metric).defer("examples")
+    rows = Result.objects.filter(model_identity__in=_identities(runs), file_sha256__in=shas,
+                                 metric=metric).defer("examples")
     return {(r.model_identity, r.file_sha256): r for r in rows}
 
 
 def _points(sha: str, runs: Sequence[Run], results: dict) -> list[ModelPoint]:
-    points = [ModelPoint(run.model, results[(run.model_identity, sha)]) for run in runs
-              if (run.model_identity, sha) in results]
+    points = [ModelPoint(run.model, results[(identity_for(run, sha), sha)]) for run in runs
+              if (identity_for(run, sha), sha) in results]
     return sorted(points, key=lambda p: (p.size is None, p.size or 0, p.model.position))
 
 
@@ -206,13 +218,28 @@ def _pooled_values(metric: str, shas: Sequence[str], identities: Sequence[str]) 
     return [[v for sha in shas for v in by_key.get((identity, sha), [])] for identity in identities]
 
 
-def _series_results(series_list, runs_by_series, shas, results, metric) -> list[SeriesResults]:
+def _series_results(series_list, runs_by_series, shas, results, metric, *, name: str = "") -> list[SeriesResults]:
     out = []
     for series in series_list:
         runs = runs_by_series.get(series.pk, [])
         points = _pooled_points(shas, runs, results)
-        out.append(SeriesResults(series, points, _cached_trend(metric, shas, points)))
+        errors = _file_errors(name, runs, {p.model.pk for p in points}) if name else []
+        out.append(SeriesResults(series, points, _cached_trend(metric, shas, points), errors))
     return out
+
+
+def _file_errors(name: str, runs: Sequence[Run], with_result: set[int]) -> list[dict]:
+    """[{model, message}] for the runs that ended without a result on the file named `name`: the engine's
+    reason when the model could not score that file, or the plain sentence of a run that failed."""
+    errors = []
+    for run in sorted(runs, key=lambda r: (r.model.position, r.model.name)):
+        if run.model_id in with_result or run.status != Run.FAILED:
+            continue
+        reasons = [e["message"] for e in run.file_errors if e.get("file") == name]
+        message = "; ".join(reasons) if reasons else (None if run.file_errors else CONTESTANT_FAILURE)
+        if message:
+            errors.append({"model": run.model.name, "message": message})
+    return errors
 
 
 def _pooled_points(shas: Sequence[str], runs: Sequence[Run], results: dict) -> list[ModelPoint]:
@@ -221,7 +248,7 @@ def _pooled_points(shas: Sequence[str], runs: Sequence[Run], results: dict) -> l
         return _points(shas[0], runs, results)
     points = []
     for run in runs:
-        parts = [results.get((run.model_identity, sha)) for sha in shas]
+        parts = [results.get((identity_for(run, sha), sha)) for sha in shas]
         if all(parts):
             points.append(ModelPoint(run.model, _pool(parts)))
     return sorted(points, key=lambda p: (p.size is None, p.size or 0, p.model.position))
@@ -257,7 +284,7 @@ def results_of(*, version: SubmissionVersion, series: Sequence[ModelSeries]) -> 
     out = []
     for f in files:
         row = FileResults(f["name"], f["kind"], f["index"], f["rows"], f["sha256"], f.get("shots", 0), f.get("source"))
-        row.series = _series_results(series, runs_by_series, [f["sha256"]], results, version.metric)
+        row.series = _series_results(series, runs_by_series, [f["sha256"]], results, version.metric, name=f["name"])
         out.append(row)
     task = _task_results(version, files, series, runs_by_series, results)
     override = EligibilityOverride.objects.filter(submission_id=version.submission_id).first()
@@ -287,8 +314,7 @@ def standing_of_each(*, versions: Sequence[SubmissionVersion]) -> dict[int, Stan
     runs_of: dict[int, list[Run]] = {v.pk: [] for v in versions}
     for run in Run.objects.filter(version__in=versions).select_related("model__series"):
         runs_of[run.version_id].append(run)
-    identities = {run.model_identity for runs in runs_of.values() for run in runs
-                  if run.status == Run.DONE and run.model_identity}
+    identities = _identities([run for runs in runs_of.values() for run in runs])
     shas = {f["sha256"] for v in versions for f in v.files}
     results: dict[str, dict[tuple[str, str], Result]] = {}
     for row in Result.objects.filter(model_identity__in=identities, file_sha256__in=shas).defer("examples"):
@@ -337,23 +363,49 @@ class RunProgress:
 
     @property
     def total(self) -> int:
-        """The run's own count once it has started; before, what the version's files promise."""
-        return self.run.total_examples or self.expected_total
+        """The run's own count while it runs or once done; otherwise what the version's files promise."""
+        if self.run.status in (Run.RUNNING, Run.DONE) and self.run.total_examples:
+            return self.run.total_examples
+        return max(self.expected_total, self.run.total_examples)
+
+    @property
+    def done(self) -> int:
+        """Examples scored: all of them once done; once failed or cancelled, the rows of the files whose
+        results are stored (`Run.scored`, kept while new work is queued on the run); while queued or
+        running, those or the holder's own count, if more."""
+        if self.run.status == Run.DONE:
+            return self.total
+        stored = sum(f["rows"] for f in self.run.files if f.get("sha256") in self.run.scored)
+        if self.run.status in (Run.FAILED, Run.CANCELLED):
+            return min(self.total, stored)  # final: what has a result, not what was tried
+        return min(self.total, max(self.run.done_examples, stored))
 
     @property
     def fraction(self) -> float:
-        if self.run.status == Run.DONE:
-            return 1.0
-        return self.run.done_examples / self.total if self.total else 0.0
+        return self.done / self.total if self.total else 0.0
+
+    def message(self, *, for_organizer: bool) -> str:
+        """Why the run ended without every result: the organizers read its error log; the contestant a
+        plain sentence (the reasons of files that could not be scored are in `file_errors`)."""
+        return run_message(self.run, for_organizer=for_organizer)
 
     def as_dict(self, *, for_organizer: bool) -> dict:
         run = self.run
-        message = ""
-        if run.status == Run.FAILED:
-            message = run.error if for_organizer else CONTESTANT_FAILURE
         return {"series": run.model.series.name, "model": run.model.name, "status": run.status,
-                "done": self.total if run.status == Run.DONE else run.done_examples,
-                "total": self.total, "message": message, "file_errors": run.file_errors}
+                "phase": run.phase if run.status == Run.RUNNING else "", "done": self.done,
+                "total": self.total, "message": self.message(for_organizer=for_organizer),
+                "file_errors": run.file_errors}
+
+
+def run_message(run: Run, *, for_organizer: bool) -> str:
+    """Why a failed or cancelled run ended: its error log for organizers, a plain sentence for anyone else."""
+    if run.status not in (Run.FAILED, Run.CANCELLED):
+        return ""
+    if for_organizer:
+        return run.error
+    if run.status == Run.CANCELLED:
+        return run.error if run.error in (REPLACED, REPLACED_BEFORE_SCORING) else CANCELLED_BY_ORGANIZERS
+    return FILES_NOT_SCORED if run.file_errors else CONTESTANT_FAILURE
 
 
 def expected_examples(*, version: SubmissionVersion) -> int:
@@ -371,19 +423,22 @@ def progress_of(*, version: SubmissionVersion, series: Sequence[ModelSeries]) ->
 
 
 def evaluation_status(progress: Sequence[RunProgress]) -> dict:
-    """{"status": queued|running|done|failed, "done", "total"} over the runs (the API's `evaluation`)."""
-    statuses = {p.run.status for p in progress if p.run.status != Run.CANCELLED}
-    if not statuses:
+    """{"status": queued|running|done|failed|cancelled, "done", "total"} over the runs (the API's
+    `evaluation`). Cancelled runs count only when every run was cancelled: then the status is the final
+    "cancelled" (a status with no run at all stays "queued" with a total of 0: nothing has started yet)."""
+    live = [p for p in progress if p.run.status != Run.CANCELLED]
+    statuses = {p.run.status for p in live}
+    if not progress:
         status = "queued"
+    elif not live:
+        status, live = Run.CANCELLED, list(progress)
     elif statuses <= {Run.DONE, Run.FAILED}:
         status = Run.FAILED if Run.FAILED in statuses else Run.DONE
     elif statuses == {Run.QUEUED}:
         status = "queued"
     else:
         status = "running"
-    live = [p for p in progress if p.run.status != Run.CANCELLED]
-    return {"status": status, "done": sum(p.as_dict(for_organizer=False)["done"] for p in live),
-            "total": sum(p.total for p in live)}
+    return {"status": status, "done": sum(p.done for p in live), "total": sum(p.total for p in live)}
 
 
 def few_shot_requests(*, submission: Submission) -> list[int]:
@@ -394,14 +449,15 @@ def example_result(*, version: SubmissionVersion, series: Sequence[ModelSeries],
                    model_name: str) -> tuple[str, Result] | None:
     """(file name, result with its per-example columns) of one model on one file of the version, if
     the model's series is among `series`; None otherwise."""
-    run = (Run.objects.filter(version=version, model__name=model_name, model__series__in=series, status=Run.DONE)
+    run = (Run.objects.filter(version=version, model__name=model_name, model__series__in=series)
            .select_related("model").first())
     if run is None:
         return None
     names = {f["sha256"]: f["name"] for f in _version_files(version, [run])}
-    if sha256 not in names:
+    if sha256 not in names or not identity_for(run, sha256):
         return None
-    result = Result.objects.filter(model_identity=run.model_identity, file_sha256=sha256, metric=version.metric).first()
+    result = Result.objects.filter(model_identity=identity_for(run, sha256), file_sha256=sha256,
+                                   metric=version.metric).first()
     return (names[sha256], result) if result else None
 
 

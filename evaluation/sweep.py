@@ -1,4 +1,5 @@
-"""The periodic sweep (tasks.sweep, from beat every minute): what keeps the evaluation moving when a
+"""The periodic sweep (tasks.sweep, sent by beat every minute to the `sweep` queue, whose worker never scores,
+so it runs on time while models score): what keeps the evaluation moving when a
 message, a worker or a broker was lost, and what starts work that no request starts.
 
 It re-queues runs whose holder stopped beating (up to EVALUATION_MAX_ATTEMPTS claims, then the run

@@ -82,12 +82,17 @@ def current_identity(model: LanguageModel) -> str:
     return model_identity(model.spec) or model.identity
 
 
+def is_loaded(model: LanguageModel, *, identity: str = "") -> bool:
+    """Whether this worker process has the model loaded, with these weights (when `identity` is known)."""
+    return _loaded.get("spec") == model.spec and identity in ("", _loaded["backend"].identity)
+
+
 def loaded_backend(model: LanguageModel, *, identity: str = ""):
     """(backend, loaded_now): the worker keeps its last model while its spec and its weights'
     `identity` (when known) are the same; another model, or new weights, replace it."""
     from evaluation.engine.backends import load_backend
 
-    if _loaded.get("spec") == model.spec and identity in ("", _loaded["backend"].identity):
+    if is_loaded(model, identity=identity):
         return _loaded["backend"], False
     release_model()
     backend = load_backend(model.spec, params=model.params, device=settings.EVALUATION_DEVICE,
@@ -189,26 +194,39 @@ class Scored:
 
 
 def _score(run: Run, files: list[TaskFile]) -> Scored:
-    metric = run.version.metric
-    progress = _Progress(run.pk, run.task_id, total=sum(len(f.examples) for f in files))
+    """Score the files not stored yet on this model's weights, one file at a time: each file's result is
+    stored and recorded (lifecycle.record_scored) as soon as it is scored, so pages show it at once. The
+    phase says "loading model" while a model this process does not have loaded is loaded."""
+    metric, holder = run.version.metric, run.task_id
+    progress = _Progress(run.pk, holder, total=sum(len(f.examples) for f in files))
     identity, loaded = current_identity(run.model), False
-    pending = [f for f in files if f.sha256 not in _cached(identity, files, metric)]
+    cached = _cached(identity, files, metric)
+    lifecycle.record_scored(run_id=run.pk, holder=holder, identity=identity, shas=sorted(cached))
+    pending = [f for f in files if f.sha256 not in cached]
     if pending:
+        if not is_loaded(run.model, identity=identity):
+            lifecycle.set_phase(run_id=run.pk, holder=holder, phase=lifecycle.LOADING)
         backend, loaded = loaded_backend(run.model, identity=identity)
-        identity = backend.identity
+        lifecycle.set_phase(run_id=run.pk, holder=holder, phase=lifecycle.SCORING)
+        if backend.identity != identity:
+            identity = backend.identity
+            cached = _cached(identity, files, metric)
+            lifecycle.record_scored(run_id=run.pk, holder=holder, identity=identity, shas=sorted(cached))
+            pending = [f for f in files if f.sha256 not in cached]
         if run.model.identity != identity:
             LanguageModel.objects.filter(pk=run.model_id).update(identity=identity)
-        done = _cached(identity, files, metric)
-        pending = [f for f in files if f.sha256 not in done]
     progress.offset = progress.total - sum(len(f.examples) for f in pending)
     errors = []
-    if pending:
-        for outcome in score_report(TaskReport(files=files), metric=get_metric(metric), backend=backend,
-                                    files=pending, progress=progress):
+    report = TaskReport(files=files)
+    for task_file in pending:
+        for outcome in score_report(report, metric=get_metric(metric), backend=backend, files=[task_file],
+                                    progress=progress):
             if outcome.error:
                 errors.append({"file": outcome.file.name, "message": outcome.error})
             else:
                 store_result(identity=identity, metric=metric, outcome=outcome)
+                lifecycle.record_scored(run_id=run.pk, holder=holder, identity=identity, shas=[task_file.sha256])
+        progress.offset += len(task_file.examples)
     return Scored(model_identity=identity, loaded_model=loaded, file_errors=errors)
 
 

@@ -279,6 +279,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
+# The periodic tasks have a queue of their own, served by a worker that never scores (scripts/celery-processes,
+# docker-compose's sweeper), so they never wait behind a model being scored.
+SWEEP_QUEUE = "sweep"
+CELERY_TASK_ROUTES = {"evaluation.sweep": {"queue": SWEEP_QUEUE},
+                      "portal.tasks.sweep_orphan_uploads": {"queue": SWEEP_QUEUE}}
 # Periodic jobs (celery beat); each app adds its own entries.
 CELERY_BEAT_SCHEDULE: dict = {
     "portal-sweep-orphan-uploads": {"task": "portal.tasks.sweep_orphan_uploads", "schedule": 3600.0},

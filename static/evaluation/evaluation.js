@@ -28,8 +28,13 @@
     bar.style.width = share.toFixed(1) + "%";
     bar.classList.toggle("bg-success", run.status === "done");
     bar.classList.toggle("bg-danger", run.status === "failed");
+    bar.classList.toggle("bg-secondary", run.status === "cancelled");
+    var loading = run.phase === "loading model";  // the worker is loading the model: no example scored yet
+    bar.classList.toggle("progress-bar-striped", loading);
+    bar.classList.toggle("progress-bar-animated", loading);
     row.querySelector(".progress").setAttribute("aria-valuenow", run.done);
     row.querySelector(".counts").textContent = run.done + " / " + run.total + " examples";
+    row.querySelector(".phase").textContent = run.phase || "";
     row.querySelector(".status").firstChild.textContent = run.status;
   }
 

@@ -260,7 +260,7 @@ def test_the_detail_has_the_fields_authors_current_version_and_a_queued_evaluati
         "version": {"number": 2, "created_at": iso(version.created_at), "files": version.files,
                     "warnings": [NOTES_UNUSED, FEW_EXAMPLES],
                     "download": f"http://testserver/api/submissions/{submission_id}/versions/2/download/"},
-        "evaluation": {"status": "queued", "done": 0, "total": 0},
+        "evaluation": {"status": "queued", "done": 0, "total": 0}, "evaluation_runs": [],
     }
     assert [f["name"] for f in body["version"]["files"]] == ["syllogism-test.csv"]
     assert list(body["version"]["files"][0]) == ["name", "kind", "index", "rows", "columns", "sha256"]
@@ -291,6 +291,8 @@ def test_the_detail_reports_the_evaluation_a_worker_finishes(contest_tx, one_tin
 
     body = poll(client, f"/api/submissions/{submission_id}/", until="done")
     assert body["evaluation"] == {"status": "done", "done": 300, "total": 300}
+    assert body["evaluation_runs"] == [{"series": "tiny", "model": "tiny-1", "status": "done", "phase": "", "done": 300,
+                                        "total": 300, "message": "", "file_errors": []}]
     results = client.get(f"/api/submissions/{submission_id}/results/").json()
     [series] = results["files"][0]["series"]
     assert (series["series"], [(m["model"], m["params"], m["n"]) for m in series["models"]]) == (
@@ -315,5 +317,9 @@ def test_the_schema_documents_the_submission_endpoints():
     assert "zip_file" not in components["EditRequest"]["required"]
     assert components["Submission"]["properties"]["evaluation"] == {"$ref": "#/components/schemas/Evaluation"}
     assert components["Evaluation"]["properties"]["status"]["allOf"] == [{"$ref": "#/components/schemas/StatusEnum"}]
-    assert components["StatusEnum"]["enum"] == ["queued", "running", "done", "failed"]
+    assert components["StatusEnum"]["enum"] == ["queued", "running", "done", "failed", "cancelled"]
+    runs = components["Submission"]["properties"]["evaluation_runs"]
+    assert runs["items"] == {"$ref": "#/components/schemas/Run"}
+    assert set(components["Run"]["properties"]) == {"series", "model", "status", "phase", "done", "total", "message",
+                                                    "file_errors"}
     assert set(components["Saved"]["properties"]) == {"id", "version", "warnings"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import statistics
 
 import pytest
@@ -181,3 +182,26 @@ def test_a_contestant_uploads_a_task_and_watches_it_scored_until_the_plots_appea
     label = hover(page, loss_id, 1)
     expect(label.locator("text.name")).to_have_text("tiny")
     expect(label.locator("text.nums tspan.line")).to_have_text(["tiny-2", "2.00M", f"{loss['y'][1]:.4f}"])
+
+
+def test_the_bar_says_loading_model_while_the_worker_loads_it_and_updates_without_a_reload(
+        live_server, contest_tx, tiny_series, alice, page):
+    from evaluation import lifecycle
+    from evaluation.models import Run
+
+    submission = evaluation_fixtures.submit(contest=contest_tx, owner=alice, task_name="loading")  # no worker
+    run = Run.objects.get(version=submission.current_version, model__name="tiny-1")
+    lifecycle.claim(run_id=run.pk, holder="w")
+    lifecycle.set_phase(run_id=run.pk, holder="w", phase=lifecycle.LOADING)  # as a worker does before loading
+    log_in(page, base_url=live_server.url, username="alice")
+    page.goto(f"{live_server.url}/submissions/{submission.pk}/")
+    page.evaluate("window.landed = true")
+    row = page.locator('#evaluation-progress tr[data-model="tiny-1"]')
+    expect(row.locator(".phase")).to_have_text("loading model")
+    expect(row.locator(".progress-bar")).to_have_class(re.compile(r"\bprogress-bar-animated\b"))
+    expect(page.locator('#evaluation-progress tr[data-model="tiny-2"] .phase')).to_have_text("")
+
+    lifecycle.set_phase(run_id=run.pk, holder="w", phase=lifecycle.SCORING)  # loaded: the page polls and says so
+    expect(row.locator(".phase")).to_have_text("scoring", timeout=15_000)
+    expect(row.locator(".progress-bar")).not_to_have_class(re.compile(r"\bprogress-bar-animated\b"))
+    assert page.evaluate("window.landed") is True  # updated in place, not reloaded

@@ -43,10 +43,11 @@ def test_the_owner_is_emailed_once_when_validated_and_once_when_every_public_mod
         "Your task syllo (version 1) has been evaluated", [submission.owner.email])
     assert evaluated.body.splitlines() == [
         f"Hello {submission.owner.username},", "",
-        "Version 1 of your task syllo has been scored by every public model.", "",
+        "Every public model has finished with version 1 of your task syllo.", "",
         "Scored by: tiny-1, tiny-2, tiny-3.",
-        "Could not be scored by: broken-1. The organizers can see why and may retry.", "",
-        "The scaling plots, the trend of each series and the per-example results are on the submission's page:",
+        "Could not be scored by broken-1: This model could not score the task after several attempts; the "
+        "organizers have been told and will look into it.", "",
+        "The scaling plots, trends and per-example results of what was scored are on the submission's page:",
         link, "",
         "Results on the held-out (private) models are shared when the organizers release the round's feedback."]
     assert "held-1" not in evaluated.body  # the private series is never named

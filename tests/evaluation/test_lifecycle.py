@@ -28,7 +28,8 @@ def first_run(contest) -> Run:
 
 def reset_fields(run: Run) -> tuple:
     run.refresh_from_db()
-    return (run.status, run.started_at, run.heartbeat_at, run.finished_at, run.done_examples, run.total_examples)
+    return (run.status, run.started_at, run.heartbeat_at, run.finished_at, run.done_examples, run.total_examples,
+            run.phase)
 
 
 def test_a_holder_given_up_on_cannot_touch_the_run_once_another_holds_it(contest_tx, tiny_series, settings):
@@ -54,20 +55,52 @@ def test_a_holder_given_up_on_cannot_touch_the_run_once_another_holds_it(contest
 
     assert lifecycle.record_files(run_id=run.pk, holder="second", files=FILES, total=300)
     assert lifecycle.finish(run_id=run.pk, holder="second", model_identity="m@1", loaded_model=True,
-                            file_errors=[{"file": "syllo.csv", "message": "too long"}]) == "done"
+                            file_errors=[]) == "done"
     run.refresh_from_db()
     assert (run.status, run.done_examples, run.total_examples, run.model_identity, run.loaded_model,
-            run.file_errors) == ("done", 300, 300, "m@1", True, [{"file": "syllo.csv", "message": "too long"}])
+            run.file_errors) == ("done", 300, 300, "m@1", True, [])
     assert run.finished_at is not None and run.error.startswith("attempt 1: the worker stopped answering")
+
+
+def test_a_run_that_could_not_score_a_file_ends_failed_with_the_reason_and_is_not_retried(contest_tx, tiny_series):
+    run = first_run(contest_tx)
+    lifecycle.claim(run_id=run.pk, holder="a")
+    assert lifecycle.set_phase(run_id=run.pk, holder="a", phase=lifecycle.SCORING)
+    assert lifecycle.record_files(run_id=run.pk, holder="a", files=FILES, total=300)
+    assert lifecycle.finish(run_id=run.pk, holder="a", model_identity="m@1", loaded_model=True, file_errors=[
+        {"file": "syllo.csv", "message": "a continuation of 300 tokens does not fit the model's window of 256 tokens"}]
+    ) == "failed"
+    run.refresh_from_db()
+    assert (run.status, run.attempts, run.phase, run.done_examples, run.error) == (
+        "failed", 1, "", 0,
+        "attempt 1: could not score syllo.csv: a continuation of 300 tokens does not fit the model's window of 256 tokens")
+    assert lifecycle.claim(run_id=run.pk, holder="b") is None  # final: no retry
+
+
+def test_scored_files_and_the_phase_belong_to_the_holder_and_survive_a_requeue(contest_tx, tiny_series):
+    run = first_run(contest_tx)
+    lifecycle.claim(run_id=run.pk, holder="a")
+    assert lifecycle.set_phase(run_id=run.pk, holder="a", phase=lifecycle.LOADING)
+    with pytest.raises(ValueError, match="unknown phase 'napping'"):
+        lifecycle.set_phase(run_id=run.pk, holder="a", phase="napping")
+    assert lifecycle.record_scored(run_id=run.pk, holder="a", identity="m@1", shas=["f" * 64])
+    assert lifecycle.record_scored(run_id=run.pk, holder="b", identity="m@2", shas=["e" * 64]) is False
+    assert lifecycle.set_phase(run_id=run.pk, holder="b", phase=lifecycle.SCORING) is False
+    run.refresh_from_db()
+    assert (run.phase, run.scored) == ("loading model", {"f" * 64: "m@1"})
+    lifecycle.finish(run_id=run.pk, holder="a", model_identity="m@1", loaded_model=True, file_errors=[])
+    lifecycle.requeue(run=run)  # new work: the reset clears the phase, never what is scored
+    assert (run.status, run.phase, run.scored) == ("queued", "", {"f" * 64: "m@1"})
 
 
 def test_every_requeue_resets_the_same_fields(contest_tx, tiny_series, settings):
     settings.EVALUATION_RETRY_DELAY_SECONDS = 0
     run = first_run(contest_tx)
-    reset = ("queued", None, None, None, 0, 0)
+    reset = ("queued", None, None, None, 0, 0, "")
 
     # a failed attempt with attempts left: the count is kept and the reason logged
     lifecycle.claim(run_id=run.pk, holder="a")
+    lifecycle.set_phase(run_id=run.pk, holder="a", phase=lifecycle.SCORING)
     lifecycle.record_files(run_id=run.pk, holder="a", files=FILES, total=300)
     lifecycle.heartbeat(run_id=run.pk, holder="a", done=100)
     assert lifecycle.fail_or_retry(run_id=run.pk, holder="a", reason="ValueError: bad weights") == "queued"
@@ -77,6 +110,7 @@ def test_every_requeue_resets_the_same_fields(contest_tx, tiny_series, settings)
 
     # a holder that stopped beating: the same reset
     lifecycle.claim(run_id=run.pk, holder="b")
+    lifecycle.set_phase(run_id=run.pk, holder="b", phase=lifecycle.LOADING)
     lifecycle.heartbeat(run_id=run.pk, holder="b", done=50, total=300)
     later = timezone.now() + timedelta(seconds=settings.EVALUATION_STALE_AFTER_SECONDS + 5)
     assert sweep.sweep(now=later).requeued == 1

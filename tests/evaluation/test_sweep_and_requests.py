@@ -22,9 +22,12 @@ from tests.evaluation.test_jobs import all_finished, wait_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_beat_runs_the_sweep_every_minute():
+def test_beat_runs_the_sweep_every_minute_on_a_queue_no_scoring_worker_serves():
     entry = app.conf.beat_schedule["evaluation-sweep"]
     assert (entry["task"], entry["schedule"]) == ("evaluation.sweep", 60.0)
+    assert app.amqp.router.route({}, "evaluation.sweep")["queue"].name == "sweep"
+    assert app.amqp.router.route({}, "portal.tasks.sweep_orphan_uploads")["queue"].name == "sweep"
+    assert app.amqp.router.route({}, "evaluation.evaluate_run")["queue"].name == "cpu"
     app.loader.import_default_modules()  # what a worker or beat does at start: autodiscover tasks.py
     assert "evaluation.sweep" in app.tasks and "evaluation.evaluate_run" in app.tasks
 
