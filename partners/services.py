@@ -154,16 +154,19 @@ def upload(*, partner: Partner, run_id: int, payload, lease: str | None = None) 
     except UploadInvalid as invalid:
         raise PartnerRefused(f"Nothing was stored. {invalid}", status=400) from None
     identity = _identity(partner, run.model, payload.get("model_identity"))
+    stored = [o for o in outcomes if o.error is None]
     with transaction.atomic():
-        for outcome in outcomes:
-            if outcome.error is None:
-                store_result(identity=identity, metric=metric.name, outcome=outcome)
-        status = lifecycle.finish(run_id=run.pk, holder=holder, model_identity=identity, loaded_model=True,
-                                  file_errors=[{"file": o.file.name, "message": o.error} for o in outcomes if o.error])
-        if status not in (Run.DONE, Run.QUEUED):  # the lease was lost meanwhile: store nothing
+        for outcome in stored:
+            store_result(identity=identity, metric=metric.name, outcome=outcome)
+        held = lifecycle.heartbeat(run_id=run.pk, holder=holder) and lifecycle.record_scored(
+            run_id=run.pk, holder=holder, identity=identity, shas=sorted({o.file.sha256 for o in stored}))
+        if not held:  # the lease was lost meanwhile: store nothing
             transaction.set_rollback(True)
-            raise PartnerRefused(f"Run {run.pk} is no longer leased by you (it is {status}); nothing was stored.",
-                                 status=409)
+            run.refresh_from_db(fields=["status"])
+            raise PartnerRefused(f"Run {run.pk} is no longer leased by you (it is {run.status}); nothing was "
+                                 "stored.", status=409)
+        lifecycle.finish(run_id=run.pk, holder=holder, model_identity=identity, loaded_model=True,
+                         file_errors=[{"file": o.file.name, "message": o.error} for o in outcomes if o.error])
         LanguageModel.objects.filter(pk=run.model_id).exclude(identity=identity).update(identity=identity)
     run.refresh_from_db()
     audit.uploaded(run=run, partner=partner, files=len(outcomes),

@@ -150,6 +150,23 @@ def test_claim_beat_and_upload_store_the_results_and_finish_the_run(world):
     assert AuditEntry.objects.get(action="partner_claimed").submission == world.submission
 
 
+def test_a_file_the_partners_model_cannot_score_fails_the_run_with_its_reason_and_keeps_the_rest(world):
+    acme = client_for(world.acme_token)
+    claimed(world, acme)
+    run = world.run("acme-1")
+    files = world.files()
+    [(scored_name, scored), (failed_name, failed)] = sorted(files.items())
+    body = {"files": [{"name": scored_name, "sha256": scored.sha256, "examples": examples(scored)},
+                      {"name": failed_name, "sha256": failed.sha256, "error": "a class is longer than the window"}]}
+    answer = post(acme, f"/api/partner/runs/{run.pk}/results/", body)
+    assert (answer.status_code, answer.json()) == (200, {"id": run.pk, "status": "failed", "done": 0, "total": 340})
+    run.refresh_from_db()
+    assert (run.status, run.file_errors, run.scored) == (
+        "failed", [{"file": failed.name, "message": "a class is longer than the window"}],
+        {scored.sha256: f"partner:{world.acme.pk}:acme-1"})
+    assert sorted(Result.objects.values_list("file_sha256", flat=True)) == [scored.sha256]
+
+
 def refused(client, run, body, status: int, detail: str):
     before = (stored(), Run.objects.filter(pk=run.pk).values("status", "task_id", "attempts").get())
     answer = post(client, f"/api/partner/runs/{run.pk}/results/", body)
