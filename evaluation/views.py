@@ -23,7 +23,7 @@ from portal.models import Round
 from portal.refusals import Refused, act
 from portal.roles import ORGANIZER, role_of
 
-from . import plots, selectors, services
+from . import figures, selectors, services
 from .models import Result, Run
 
 
@@ -49,8 +49,7 @@ def render_panel(request, submission) -> str | None:
 
 def _file_view(file_results, metric: str, submission) -> dict:
     return {"file": file_results,
-            "figures": [f for f in (plots.metric_figure(file_results, metric=metric),
-                                    plots.accuracy_figure(file_results, metric=metric)) if f],
+            "figures": figures.figures_of(file_results, metric=metric),
             "submission": submission}
 
 
