@@ -266,11 +266,8 @@ class Standing:
     failed: int
 
 
-def standing_of_each(*, versions: Sequence[SubmissionVersion]) -> dict[int, Standing]:
-    """Version id -> its Standing, on every series, in four queries whatever the number of versions (the
-    whole task's trends come from the trend cache, as on the results pages, once computed)."""
-    if not versions:
-        return {}
+def _task_results_loaded(versions: Sequence[SubmissionVersion]):
+    """Every series, and per version its whole task's results on them with its verdict (three queries)."""
     series = list(ModelSeries.objects.all())
     runs_of: dict[int, list[Run]] = {v.pk: [] for v in versions}
     for run in Run.objects.filter(version__in=versions).select_related("model__series"):
@@ -281,15 +278,50 @@ def standing_of_each(*, versions: Sequence[SubmissionVersion]) -> dict[int, Stan
     results: dict[str, dict[tuple[str, str], Result]] = {}
     for row in Result.objects.filter(model_identity__in=identities, file_sha256__in=shas).defer("examples"):
         results.setdefault(row.metric, {})[(row.model_identity, row.file_sha256)] = row
+    tasks = {}
+    for version in versions:
+        runs_by_series: dict[int, list[Run]] = {}
+        for run in runs_of[version.pk]:
+            runs_by_series.setdefault(run.model.series_id, []).append(run)
+        tasks[version.pk] = _task_results(version, version.files, series, runs_by_series,
+                                          results.get(version.metric, {}))
+    return series, runs_of, tasks
+
+
+@dataclass
+class TaskResults:
+    """A version's whole task (its non-control files pooled) on every series, and the verdict over it."""
+
+    task: FileResults | None
+    verdict: verdicts.Verdict  # as it stands: an organizers' decision when there is one
+
+
+# used by reviews
+def task_results_of_each(*, versions: Sequence[SubmissionVersion]) -> dict[int, TaskResults]:
+    """Version id -> its whole task's results on every series, public and private, with their trends (the trend
+    cache's), and its verdict; four queries whatever the number of versions. For a reader the caller has cleared
+    to see private results (the organizers' overview; the public page of an announced round)."""
+    if not versions:
+        return {}
+    _, _, tasks = _task_results_loaded(versions)
+    overrides = {o.submission_id: o for o in EligibilityOverride.objects.filter(
+        submission_id__in=[v.submission_id for v in versions])}
+    return {v.pk: TaskResults(task=tasks[v.pk], verdict=_verdict(tasks[v.pk], overrides.get(v.submission_id)))
+            for v in versions}
+
+
+def standing_of_each(*, versions: Sequence[SubmissionVersion]) -> dict[int, Standing]:
+    """Version id -> its Standing, on every series, in four queries whatever the number of versions (the
+    whole task's trends come from the trend cache, as on the results pages, once computed)."""
+    if not versions:
+        return {}
+    _, runs_of, tasks = _task_results_loaded(versions)
     overrides = {o.submission_id: o for o in EligibilityOverride.objects.filter(
         submission_id__in=[v.submission_id for v in versions])}
     out = {}
     for version in versions:
         runs = runs_of[version.pk]
-        runs_by_series: dict[int, list[Run]] = {}
-        for run in runs:
-            runs_by_series.setdefault(run.model.series_id, []).append(run)
-        task = _task_results(version, version.files, series, runs_by_series, results.get(version.metric, {}))
+        task = tasks[version.pk]
         unfinished = [run for run in runs if run.status not in Run.FINISHED]
         private = sum(1 for run in unfinished if run.model.series.is_private)
         out[version.pk] = Standing(verdict=_verdict(task, overrides.get(version.submission_id)),

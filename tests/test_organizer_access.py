@@ -90,6 +90,7 @@ NOT_ORGANIZERS_ONLY = {
     "api-submission-create": "contestants", "api-submission": "owner, organizers",
     "api-submission-edit": "owner", "api-version-download": "owner, organizers",
     "api-submission-results": "owner, organizers", "api-example-csv": "owner, organizers",
+    "results-index": "everyone", "results-round": "everyone",
     "api-series": "accounts", "api-assignments": "reviewers, organizers", "api-assignment": "its reviewer, organizers",
     "api-assignment-review": "its reviewer", "api-rubric": "accounts",
 }

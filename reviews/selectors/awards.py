@@ -199,9 +199,14 @@ def announced_prizes(submissions: Iterable[Submission]) -> dict[int, prizes.Priz
     return {pk: prizes.prize_of(theirs) for pk, theirs in awards.items()}
 
 
-def accepted_submissions(contest: Contest) -> list[tuple[Submission, str, prizes.Prize | None]]:
-    """The Accepted Tasks: eligible for a tier by their reviews, or awarded. (submission, tier, announced prize)."""
-    submissions = list(Submission.objects.filter(contest=contest, current_version__isnull=False)
+def accepted_submissions(contest: Contest, *, round: Round | None = None,
+                         ) -> list[tuple[Submission, str, prizes.Prize | None]]:
+    """The Accepted Tasks: eligible for a tier by their reviews, or awarded. (submission, tier, announced prize);
+    those submitted in `round` only, when given."""
+    chosen = Submission.objects.filter(contest=contest, current_version__isnull=False)
+    if round is not None:
+        chosen = chosen.filter(round=round)
+    submissions = list(chosen
                        .select_related("round", "owner", "current_version")
                        .prefetch_related("current_version__authors").order_by("round__number", "task_name"))
     levels = submitted_levels_of_each(submissions)
