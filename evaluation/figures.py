@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def code_version() -> str:
 
 
 def _inputs(file_results, metric: str) -> list:
-    return [code_version(), metric, file_results.label, [
+    return [metric, file_results.label, [
         [row.series.name, row.series.is_private, row.series.x_axis,
          [[p.model.name, p.size, p.result.n, p.result.mean, p.result.sem, p.result.accuracy, p.result.baseline,
            p.result.baseline_accuracy] for p in row.points]] for row in file_results.series]]
@@ -40,16 +41,26 @@ def _inputs(file_results, metric: str) -> list:
 
 def figures_key(file_results, *, metric: str) -> str:
     """The cache key of the file's figures: a digest of everything they read."""
-    return "figures:" + hashlib.sha256(json.dumps(_inputs(file_results, metric), default=str).encode()).hexdigest()
+    return _key(_inputs(file_results, metric))
+
+
+def _key(inputs: list) -> str:
+    return "figures:" + hashlib.sha256(json.dumps([code_version(), *inputs], default=str).encode()).hexdigest()
+
+
+def cached(inputs: list, draw: Callable[[], list[dict]]) -> list[dict]:
+    """`draw()`'s figures, from the cache when drawn before from the same `inputs` (everything they read)."""
+    key = _key(inputs)
+    hit = _cache_get(key)
+    if hit is not None:
+        return hit
+    drawn = draw()
+    _cache_set(key, drawn)
+    return drawn
 
 
 def figures_of(file_results, *, metric: str) -> list[dict]:
     """The file's metric figure and, where the metric has one, its accuracy figure (plots.py), from the cache
     when the same inputs were drawn before."""
-    key = figures_key(file_results, metric=metric)
-    hit = _cache_get(key)
-    if hit is not None:
-        return hit
-    drawn = [f for f in (figure(file_results, metric=metric) for figure in FIGURES) if f]
-    _cache_set(key, drawn)
-    return drawn
+    return cached(_inputs(file_results, metric),
+                  lambda: [f for f in (figure(file_results, metric=metric) for figure in FIGURES) if f])

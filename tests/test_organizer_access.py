@@ -66,6 +66,8 @@ ORGANIZER_PAGES = {
     "reviews-causes": ("post", lambda s: [s.a.pk], 302),
     "reviews-publish-example": ("post", lambda s: [s.a.pk], 302),
     "reviews-licence": ("post", lambda s: ["isp"], 302),
+    "reviews-round-overview": ("get", lambda s: ["isp", 1], 200),
+    "reviews-round-overview-csv": ("get", lambda s: ["isp", 1], 200),
 }
 ORGANIZER_API = {
     "api-assign": ("post", lambda s: [s.a.pk], 201),

@@ -25,6 +25,8 @@ The reads live in modules by concern, and callers import them from here (`select
 - annotations.py: the meta-reviews, causes, published examples and release licence;
 - public.py: the public results pages of the rounds whose awards are announced (what release.py releases of
   each task, by the same redaction rule);
+- round_table.py: the organizers' overview of a round (a row per submission, sorted and filtered; the accepted
+  tasks' mean scaling curves);
 - release.py: what the public release of the benchmark holds (the accepted tasks of the announced rounds, and of
   each only what was published), and why there is nothing to release yet.
 
@@ -120,6 +122,7 @@ from .reviews import (
     submitted_levels,
     submitted_levels_of_each,
 )
+from .round_table import OverviewQuery, OverviewRow, RoundOverview, round_overview
 from .rounds import (
     amount_for,
     awards_announced,
@@ -172,6 +175,7 @@ __all__ = [
     "review_settings_of_each",
     "release_of", "release_refusal", "public_redactor",
     "PublicRound", "PublicTask", "announced_rounds_everywhere", "public_round",
+    "OverviewQuery", "OverviewRow", "RoundOverview", "round_overview",
     "reviewed_for_ranking", "reviewer_identity", "reviewer_label", "reviewer_rounds", "reviews_open", "rubric",
     "series_trends", "shown_reviews", "shown_reviews_of_each", "submission_label", "submission_labels", "submitted_levels",
     "submitted_levels_of_each",

@@ -61,8 +61,8 @@ def element(html: str, tag: str, id: str) -> str:
 
 
 def figures_in(html: str) -> list[dict]:
-    return [json.loads(body) for body in re.findall(r'<script[^>]*type="application/json"[^>]*>(.*?)</script>', html,
-                                                      flags=re.S) if '"data"' in body and '"layout"' in body]
+    """The figures embedded as JSON (json_script without an id; the shared Plotly template has one)."""
+    return [json.loads(body) for body in re.findall(r'<script type="application/json">(.*?)</script>', html, flags=re.S)]
 
 
 # --- before the announcement ------------------------------------------------------------------------------------
