@@ -4,6 +4,7 @@ the mean curves are selectors.round_overview's."""
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -15,6 +16,8 @@ from portal.models import Round
 
 from . import export, prizes, selectors
 from .selectors.round_table import ELIGIBILITY, SORTS, OverviewQuery, RoundOverview
+
+ROWS_PER_PAGE = 100  # the CSV holds every row
 
 
 def _round(slug: str, number: int) -> Round:
@@ -44,7 +47,7 @@ def round_overview(request, slug: str, number: int):
     round = _round(slug, number)
     overview = selectors.round_overview(round)
     query = OverviewQuery.from_params(request.GET)
-    rows = query.apply(overview.rows)
+    page = Paginator(query.apply(overview.rows), ROWS_PER_PAGE).get_page(request.GET.get("page"))
     labels = {"number": "#", "task": "Task", "metric": "Metric", "eligibility": "Eligibility", "reviews": "Reviews",
               "tier": "Eligible tier", "award": "Award", "agreement": "Human agreement"}
     columns = [(key, labels[key]) for key in SORTS[:4]] + [
@@ -53,7 +56,9 @@ def round_overview(request, slug: str, number: int):
     headers = [{"key": key, "label": label, "link": query.link(key),
                 "arrow": (" ▼" if query.descending else " ▲") if query.sort == key else ""} for key, label in columns]
     return render(request, "reviews/round_overview.html", {
-        "round": round, "overview": overview, "rows": rows, "query": query, "headers": headers,
+        "round": round, "overview": overview, "page": page, "query": query,
+        "pages": {"first": query.page_link(1), "last": query.page_link(page.paginator.num_pages),
+                  "previous": query.page_link(page.number - 1), "next": query.page_link(page.number + 1)}, "headers": headers,
         "figures": _mean_figures(overview), "eligibility_words": list(ELIGIBILITY.values()),
         "tiers": [*prizes.TIERS, prizes.NONE], "trend_labels": TREND_LABELS,
         "csv_url": reverse("reviews-round-overview-csv", args=[slug, number]) + (

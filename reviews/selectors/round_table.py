@@ -99,13 +99,21 @@ class OverviewQuery:
                      "agreement": row.agreement}[self.sort]
         return value
 
-    def link(self, key: str) -> str:
-        """The query string that sorts by `key` (the other way round when it is the sort already), keeping the
-        filters."""
-        order = "desc" if self.sort == key and not self.descending else "asc"
+    def _filters(self) -> dict[str, str]:
         kept = {"q": self.q, "eligibility": self.eligibility, "tier": self.tier, "trend": self.trend,
                 "series": self.series}
-        return "?" + urlencode({"sort": key, "order": order, **{k: v for k, v in kept.items() if v}})
+        return {k: v for k, v in kept.items() if v}
+
+    def link(self, key: str) -> str:
+        """The query string that sorts by `key` (the other way round when it is the sort already), keeping the
+        filters (from the first page)."""
+        order = "desc" if self.sort == key and not self.descending else "asc"
+        return "?" + urlencode({"sort": key, "order": order, **self._filters()})
+
+    def page_link(self, number: int) -> str:
+        """The query string of page `number` of the same sort and filters."""
+        return "?" + urlencode({"sort": self.sort, "order": "desc" if self.descending else "asc", **self._filters(),
+                                "page": number})
 
     def apply(self, rows: list[OverviewRow]) -> list[OverviewRow]:
         """The rows kept by the filters (`rows` by number), sorted; ties stay by number."""

@@ -13,6 +13,7 @@ import pytest
 
 from tests.reviews.test_public_results import element, figures_in, store_results, text_of
 from tests.reviews.test_release import announced  # noqa: F401 (the fixture)
+from tests.test_query_counts import copies
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +134,19 @@ def test_without_results_the_page_says_so(announced, client):  # noqa: F811
     assert text_of(element(html, "p", "no-mean-figures")) == "No accepted task has results yet."
     assert figures_in(html) == [] and len(rows_of(html)) == 5
     assert client.get("/reviews/contests/isp/rounds/9/overview/").status_code == 404
+
+
+def test_100_rows_a_page_with_links_that_keep_the_sort_and_filters_and_the_csv_holds_every_row(announced, client):  # noqa: F811
+    copies(announced.a, count=100)  # copy-0 ... copy-99: 105 submissions in the round
+    client.force_login(announced.organizer)
+    first = client.get(URL + "?sort=task&order=desc").content.decode()
+    assert [row[1] for row in rows_of(first)][:3] == ["syllogism-test", "negation-task", "last-word"]
+    assert len(rows_of(first)) == 100
+    assert text_of(element(first, "nav", "pages")) == "Page 1 of 2 (1–100 of 105) Next Last"
+    assert re.findall(r'<a class="page-link" href="([^"]+)">Next', first) == ["?sort=task&amp;order=desc&amp;page=2"]
+    second = client.get(URL + "?sort=task&order=desc&page=2").content.decode()
+    assert [row[1] for row in rows_of(second)] == ["copy-11", "copy-10", "copy-1", "copy-0", "belief-shift"]
+    filtered = client.get(URL + "?q=copy-9&page=2").content.decode()  # copy-9, copy-90 ... copy-99: one page
+    assert len(rows_of(filtered)) == 11 and 'id="pages"' not in filtered
+    lines = client.get("/reviews/contests/isp/rounds/1/overview.csv").content.decode().splitlines()
+    assert len(lines) == 1 + 105
