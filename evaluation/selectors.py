@@ -155,13 +155,19 @@ def _points(sha: str, runs: Sequence[Run], results: dict) -> list[ModelPoint]:
     return sorted(points, key=lambda p: (p.size is None, p.size or 0, p.model.position))
 
 
-def _cached_trend(metric: str, shas: Sequence[str], points: Sequence[ModelPoint]) -> Trend | None:
-    """The trend of a series over some files' pooled examples; computed once per exact input."""
+def _cached_trend(metric: str, shas: Sequence[str], points: Sequence[ModelPoint], memo: dict | None = None,
+                  ) -> Trend | None:
+    """The trend of a series over some files' pooled examples; computed once per exact input. `memo` keeps what
+    one read of many tasks found, so tasks that share their files ask the cache once."""
     sized = [p for p in points if p.size]
     if len(sized) < 2:
         return None
     key = "trend:" + hashlib.sha256(json.dumps(
         [TREND_VERSION, metric, list(shas), [[p.result.model_identity, p.size] for p in sized]]).encode()).hexdigest()
+    if memo is not None:
+        if key not in memo:
+            memo[key] = _cached_trend(metric, shas, points)
+        return memo[key]
     hit = _cache_get(key)
     if hit is not None:
         return Trend(**hit) if hit else None
@@ -198,12 +204,13 @@ def _pooled_values(metric: str, shas: Sequence[str], identities: Sequence[str]) 
     return [[v for sha in shas for v in by_key.get((identity, sha), [])] for identity in identities]
 
 
-def _series_results(series_list, runs_by_series, shas, results, metric) -> list[SeriesResults]:
+def _series_results(series_list, runs_by_series, shas, results, metric, trends: dict | None = None,
+                    ) -> list[SeriesResults]:
     out = []
     for series in series_list:
         runs = runs_by_series.get(series.pk, [])
         points = _pooled_points(shas, runs, results)
-        out.append(SeriesResults(series, points, _cached_trend(metric, shas, points)))
+        out.append(SeriesResults(series, points, _cached_trend(metric, shas, points, memo=trends)))
     return out
 
 
@@ -270,7 +277,9 @@ def _task_results_loaded(versions: Sequence[SubmissionVersion]):
     """Every series, and per version its whole task's results on them with its verdict (three queries)."""
     series = list(ModelSeries.objects.all())
     runs_of: dict[int, list[Run]] = {v.pk: [] for v in versions}
-    for run in Run.objects.filter(version__in=versions).select_related("model__series"):
+    # what the whole task needs of a run (not its files, errors or per-file errors)
+    for run in (Run.objects.filter(version__in=versions).select_related("model__series")
+                .defer("files", "file_errors", "error")):
         runs_of[run.version_id].append(run)
     identities = {run.model_identity for runs in runs_of.values() for run in runs
                   if run.status == Run.DONE and run.model_identity}
@@ -278,13 +287,13 @@ def _task_results_loaded(versions: Sequence[SubmissionVersion]):
     results: dict[str, dict[tuple[str, str], Result]] = {}
     for row in Result.objects.filter(model_identity__in=identities, file_sha256__in=shas).defer("examples"):
         results.setdefault(row.metric, {})[(row.model_identity, row.file_sha256)] = row
-    tasks = {}
+    tasks, trends = {}, {}  # trends: read from the cache once per key in this call (tasks that share files)
     for version in versions:
         runs_by_series: dict[int, list[Run]] = {}
         for run in runs_of[version.pk]:
             runs_by_series.setdefault(run.model.series_id, []).append(run)
         tasks[version.pk] = _task_results(version, version.files, series, runs_by_series,
-                                          results.get(version.metric, {}))
+                                          results.get(version.metric, {}), trends=trends)
     return series, runs_of, tasks
 
 
@@ -331,13 +340,13 @@ def standing_of_each(*, versions: Sequence[SubmissionVersion]) -> dict[int, Stan
     return out
 
 
-def _task_results(version, files, series, runs_by_series, results) -> FileResults | None:
+def _task_results(version, files, series, runs_by_series, results, trends: dict | None = None) -> FileResults | None:
     task_files = [f for f in files if f["kind"] != "control" and not f.get("shots")]
     if not task_files:
         return None
     shas = [f["sha256"] for f in task_files]
     row = FileResults(name="", kind=TASK, index=None, rows=sum(f["rows"] for f in task_files), sha256="")
-    row.series = _series_results(series, runs_by_series, shas, results, version.metric)
+    row.series = _series_results(series, runs_by_series, shas, results, version.metric, trends=trends)
     return row
 
 

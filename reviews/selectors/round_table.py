@@ -26,6 +26,8 @@ from .reviews import criterion_keys, submitted_levels_of_each
 from .rounds import review_settings
 from .validation import ValidationSummary, agreement_of_each
 
+DESCRIPTION = ("what_it_tests", "correct_behaviour", "why_it_matters", "data_generation", "dataset_sources",
+               "warnings")  # the versions' texts the overview does not show (not read)
 ELIGIBILITY = {True: "eligible", False: "not eligible", None: "not known"}
 SORTS = ("number", "task", "metric", "eligibility", "reviews", "tier", "award", "agreement")
 
@@ -171,7 +173,8 @@ def mean_curves(tasks: list[evaluation_selectors.FileResults], series: list[Mode
 
 def round_overview(round: Round) -> RoundOverview:
     submissions = list(Submission.objects.filter(round=round, current_version__isnull=False)
-                       .select_related("current_version", "owner").order_by("number", "pk"))
+                       .select_related("current_version", "owner").order_by("number", "pk")
+                       .defer(*(f"current_version__{name}" for name in DESCRIPTION)))
     series = list(ModelSeries.objects.all())
     levels_of = submitted_levels_of_each(submissions)
     results = evaluation_selectors.task_results_of_each(versions=[s.current_version for s in submissions])
