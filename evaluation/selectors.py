@@ -273,14 +273,30 @@ class Standing:
     failed: int
 
 
-def _task_results_loaded(versions: Sequence[SubmissionVersion]):
-    """Every series, and per version its whole task's results on them with its verdict (three queries)."""
+@dataclass(frozen=True)
+class _RunRow:
+    """What a whole task's results need of a run (read as a row, not a Run: thousands are read at once)."""
+
+    model: LanguageModel
+    model_identity: str
+    status: str
+
+
+def _task_results_loaded(versions: Sequence[SubmissionVersion], *, rows: bool = False):
+    """Every series, and per version its whole task's results on them (three queries); with `rows`, the runs
+    are read as _RunRows (one more query: the models), which is faster for thousands of versions."""
     series = list(ModelSeries.objects.all())
-    runs_of: dict[int, list[Run]] = {v.pk: [] for v in versions}
-    # what the whole task needs of a run (not its files, errors or per-file errors)
-    for run in (Run.objects.filter(version__in=versions).select_related("model__series")
-                .defer("files", "file_errors", "error")):
-        runs_of[run.version_id].append(run)
+    runs_of: dict[int, list] = {v.pk: [] for v in versions}
+    if rows:
+        models = {m.pk: m for m in LanguageModel.objects.select_related("series")}
+        for version_id, model_id, identity, status in Run.objects.filter(version_id__in=list(runs_of)).values_list(
+                "version_id", "model_id", "model_identity", "status"):
+            runs_of[version_id].append(_RunRow(models[model_id], identity, status))
+    else:
+        # what the whole task needs of a run (not its files, errors or per-file errors)
+        for run in (Run.objects.filter(version__in=versions).select_related("model__series")
+                    .defer("files", "file_errors", "error")):
+            runs_of[run.version_id].append(run)
     identities = {run.model_identity for runs in runs_of.values() for run in runs
                   if run.status == Run.DONE and run.model_identity}
     shas = {f["sha256"] for v in versions for f in v.files}
@@ -308,11 +324,11 @@ class TaskResults:
 # used by reviews
 def task_results_of_each(*, versions: Sequence[SubmissionVersion]) -> dict[int, TaskResults]:
     """Version id -> its whole task's results on every series, public and private, with their trends (the trend
-    cache's), and its verdict; four queries whatever the number of versions. For a reader the caller has cleared
+    cache's), and its verdict; five queries whatever the number of versions. For a reader the caller has cleared
     to see private results (the organizers' overview; the public page of an announced round)."""
     if not versions:
         return {}
-    _, _, tasks = _task_results_loaded(versions)
+    _, _, tasks = _task_results_loaded(versions, rows=True)
     overrides = {o.submission_id: o for o in EligibilityOverride.objects.filter(
         submission_id__in=[v.submission_id for v in versions])}
     return {v.pk: TaskResults(task=tasks[v.pk], verdict=_verdict(tasks[v.pk], overrides.get(v.submission_id)))

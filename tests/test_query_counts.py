@@ -458,14 +458,14 @@ def test_the_round_overview_and_the_public_results_make_the_same_queries_for_2_o
     outcome.announce_awards(round=first.round, by=organizer)
     # no session: the round with its contest; the accepted tasks (the submissions, their authors, their levels,
     # the announced awards); the redaction's usernames; meta-reviews, causes, published examples; the latest
-    # validations and their summaries; the whole tasks' results (series, runs, results, eligibility decisions)
-    check(client, f"/results/{contest.slug}/rounds/1/", expected=19, assert_num_queries=django_assert_num_queries)
+    # validations and their summaries; the whole tasks' results (series, models, runs, results, eligibility decisions)
+    check(client, f"/results/{contest.slug}/rounds/1/", expected=20, assert_num_queries=django_assert_num_queries)
     check(client, "/results/", expected=1, assert_num_queries=django_assert_num_queries)
     client.force_login(organizer)
     # session, user, profile; the round; the submissions, the series, their levels, the whole tasks' results, the
     # validations, announced?, the round's awards, the settings (N), the criteria: none per submission
     for url in (f"/reviews/contests/{contest.slug}/rounds/1/overview/",
                 f"/reviews/contests/{contest.slug}/rounds/1/overview.csv"):
-        check(client, url, expected=20, assert_num_queries=django_assert_num_queries)
+        check(client, url, expected=21, assert_num_queries=django_assert_num_queries)
     html = client.get(f"/results/{contest.slug}/rounds/1/").content.decode()
     assert html.count('class="card mb-4 winner"') + html.count("<tr id=\"task-") == count

@@ -26,8 +26,8 @@ from .reviews import criterion_keys, submitted_levels_of_each
 from .rounds import review_settings
 from .validation import ValidationSummary, agreement_of_each
 
-DESCRIPTION = ("what_it_tests", "correct_behaviour", "why_it_matters", "data_generation", "dataset_sources",
-               "warnings")  # the versions' texts the overview does not show (not read)
+READ = ("number", "task_name", "round_id", "contest_id", "owner__username", "current_version__submission_id",
+        "current_version__number", "current_version__metric", "current_version__files")  # what the overview reads
 ELIGIBILITY = {True: "eligible", False: "not eligible", None: "not known"}
 SORTS = ("number", "task", "metric", "eligibility", "reviews", "tier", "award", "agreement")
 
@@ -174,7 +174,7 @@ def mean_curves(tasks: list[evaluation_selectors.FileResults], series: list[Mode
 def round_overview(round: Round) -> RoundOverview:
     submissions = list(Submission.objects.filter(round=round, current_version__isnull=False)
                        .select_related("current_version", "owner").order_by("number", "pk")
-                       .defer(*(f"current_version__{name}" for name in DESCRIPTION)))
+                       .only(*READ))
     series = list(ModelSeries.objects.all())
     levels_of = submitted_levels_of_each(submissions)
     results = evaluation_selectors.task_results_of_each(versions=[s.current_version for s in submissions])
