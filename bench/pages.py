@@ -6,7 +6,10 @@ page is asserted in tests/test_query_counts.py).
 2. Seeds it with bulk_create: 50 accounts (45 contestants, 5 organizers), one contest with an open
    round, N submissions owned by the contestants in turn, each with a version of one of 100 real
    task zips and two authors, and a public series of three models whose runs are done and whose
-   results (300 examples each) are stored for every task file.
+   results (300 examples each) are stored for every task file. The round's outcome: --accepted
+   submissions reviewed twice (every criterion accepted; the first tenth grand), a third prize for
+   the first --winners of them, the feedback released and the awards announced, so the public results
+   page and the organizers' overview have their whole content.
 3. Starts the portal with gunicorn on 127.0.0.1 under the production settings (DEBUG off, the
    workers and keep-alive of docker-compose's web service) with Redis as the cache.
 4. Runs locust headless in a child process: each client logs in with a session of its own (pages)
@@ -50,6 +53,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=50, help="concurrent locust clients")
     parser.add_argument("--seconds", type=int, default=60, help="how long the measured load lasts")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of load before measuring")
+    parser.add_argument("--accepted", type=int, default=40, help="submissions reviewed and accepted")
+    parser.add_argument("--winners", type=int, default=10, help="of those, third prizes announced")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (docker-compose's default)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
                                                                "postgres://postgres@127.0.0.1:5432/portal_bench"))
@@ -100,6 +105,18 @@ def seed_accounts() -> tuple[list, list]:
         for i, role in enumerate(roles))
     Profile.objects.bulk_create(Profile(user=user, role=role) for user, role in zip(users, roles))
     return users[:CONTESTANTS], users[CONTESTANTS:]
+
+
+def seed_reviewers() -> list:
+    from django.contrib.auth.models import User
+
+    from portal.models import Profile
+    from portal.roles import REVIEWER
+
+    users = User.objects.bulk_create(User(username=f"benchrev{i}", email=f"benchrev{i}@reviewers.test")
+                                     for i in range(4))
+    Profile.objects.bulk_create(Profile(user=user, role=REVIEWER) for user in users)
+    return users
 
 
 def seed_task_files() -> list[dict]:
@@ -183,6 +200,32 @@ def seed_submissions(*, count: int, contestants: list, task_files: list[dict], m
     return by_owner
 
 
+def seed_outcome(*, accepted: int, winners: int, reviewers: list) -> None:
+    """The first `accepted` submissions reviewed twice and accepted, the first `winners` of them awarded a third
+    prize; the round's feedback released and its awards announced (rows written directly)."""
+    from django.utils import timezone
+
+    from portal.models import Round, Submission
+    from reviews.models import Assignment, Award, Criterion, Review, ReviewRound
+
+    now = timezone.now()
+    keys = list(Criterion.objects.values_list("key", flat=True))
+    chosen = list(Submission.objects.order_by("number")[:accepted])
+    assignments = Assignment.objects.bulk_create(
+        Assignment(submission=s, reviewer=reviewers[(i + k) % len(reviewers)], number=k + 1)
+        for i, s in enumerate(chosen) for k in range(2))
+    Review.objects.bulk_create(Review(assignment=a, levels=dict.fromkeys(keys, "grand" if n < accepted // 10 * 2 else
+                                                                          "accepted"),
+                                      to_authors="Clear.", status=Review.SUBMITTED, submitted_at=now)
+                               for n, a in enumerate(assignments))
+    Award.objects.bulk_create(Award(submission=s, round=s.round, tier="third", amount=5_000, proposed_tier="third")
+                              for s in chosen[:winners])
+    round = Round.objects.get()
+    round.feedback_released_at = now
+    round.save(update_fields=["feedback_released_at"])
+    ReviewRound.objects.update_or_create(round=round, defaults={"awards_announced_at": now})
+
+
 def credentials(users: list, *, submissions: list[int]) -> list[dict]:
     """A session (for the pages) and a token (for the API) per account, and the submissions it may open."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -195,12 +238,12 @@ def credentials(users: list, *, submissions: list[int]) -> list[dict]:
         session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
                         HASH_SESSION_KEY: user.get_session_auth_hash()})
         session.create()
-        out.append({"username": user.username, "session": session.session_key,
+        out.append({"username": user.username, "session": session.session_key, "organizer": user.is_staff,
                     "token": Token.objects.create(user=user).key, "submissions": ids})
     return out
 
 
-def seed(*, count: int) -> list[dict]:
+def seed(*, count: int, accepted: int, winners: int) -> list[dict]:
     import django
     from django.core.management import call_command
 
@@ -211,6 +254,7 @@ def seed(*, count: int) -> list[dict]:
     task_files = seed_task_files()
     models = seed_series(task_files, tag=tag)
     by_owner = seed_submissions(count=count, contestants=contestants, task_files=task_files, models=models)
+    seed_outcome(accepted=min(accepted, count), winners=min(winners, accepted, count), reviewers=seed_reviewers())
     every = [pk for ids in by_owner.values() for pk in ids]
     return (credentials(contestants, submissions=[by_owner[u.pk] for u in contestants])
             + credentials(organizers, submissions=[every] * len(organizers)))
@@ -263,6 +307,7 @@ def run_load(spec_path: str) -> None:
             self.client.cookies.set("sessionid", account["session"])
             self.api = {"Authorization": f"Token {account['token']}"}
             self.ids = account["submissions"]
+            self.organizer = account["organizer"]
             self.pages = max(1, math.ceil(len(self.ids) / spec["per_page"]))
 
         @task(2)
@@ -291,6 +336,16 @@ def run_load(spec_path: str) -> None:
         def api_results(self):
             self.client.get(f"/api/submissions/{random.choice(self.ids)}/results/", headers=self.api,
                             name="API /api/submissions/[id]/results/")
+
+        @task(2)
+        def public_round(self):
+            self.client.get("/results/bench/rounds/1/", name="public /results/bench/rounds/1/")
+
+        @task(1)
+        def overview(self):
+            if self.organizer:
+                self.client.get("/reviews/contests/bench/rounds/1/overview/",
+                                name="overview /reviews/contests/bench/rounds/1/overview/")
 
         @task(1)
         def api_contests(self):
@@ -333,7 +388,7 @@ def main() -> None:
     print(f"Seeding {args.submissions} submissions into {args.database_url} ...", flush=True)
     started = time.monotonic()
     recreate_database(args.database_url)
-    accounts = seed(count=args.submissions)
+    accounts = seed(count=args.submissions, accepted=args.accepted, winners=args.winners)
     print(f"Seeded in {time.monotonic() - started:.0f} s.", flush=True)
     from portal.views import SUBMISSIONS_PER_PAGE
     port = free_port()

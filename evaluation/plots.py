@@ -95,3 +95,19 @@ def accuracy_figure(file_results, *, metric: str) -> dict | None:
     _baseline(fig, rows, lambda p: p.result.baseline_accuracy, "chance")
     return _layout(fig, title=f"{file_results.label}: {m.accuracy_label}", x_title=_axis_title(rows),
                    y_title=ACCURACY_AXIS, y_range=[0, 1])
+
+
+def mean_figure(curves, *, title: str, y_title: str, y_range=None) -> dict | None:
+    """Curves averaged over tasks (the organizers' overview of a round: Wei et al.'s Figure 1), one line per
+    series: `curves` of (series, points), each point with model, size, mean and tasks (how many it averages)."""
+    lines = [go.Scatter(x=[p.size for p in c.points], y=[p.mean for p in c.points], mode="lines+markers",
+                        name=f"{c.series.name}{' (private)' if c.series.is_private else ''}",
+                        text=[f"{p.model} ({p.tasks} task{'s' if p.tasks != 1 else ''})" for p in c.points],
+                        hovertemplate="%{text}<br>%{x:.3s}<br>%{y:.4f}<extra>%{fullData.name}</extra>")
+             for c in curves if c.points]
+    if not lines:
+        return None
+    fig = go.Figure(lines)
+    _layout(fig, title=title, x_title=_axis_title([c for c in curves if c.points]), y_title=y_title, y_range=y_range)
+    fig.update_layout(legend=dict(title="series"))
+    return fig.to_plotly_json()

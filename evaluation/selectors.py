@@ -175,13 +175,19 @@ def _points(sha: str, runs: Sequence[Run], results: dict) -> list[ModelPoint]:
     return sorted(points, key=lambda p: (p.size is None, p.size or 0, p.model.position))
 
 
-def _cached_trend(metric: str, shas: Sequence[str], points: Sequence[ModelPoint]) -> Trend | None:
-    """The trend of a series over some files' pooled examples; computed once per exact input."""
+def _cached_trend(metric: str, shas: Sequence[str], points: Sequence[ModelPoint], memo: dict | None = None,
+                  ) -> Trend | None:
+    """The trend of a series over some files' pooled examples; computed once per exact input. `memo` keeps what
+    one read of many tasks found, so tasks that share their files ask the cache once."""
     sized = [p for p in points if p.size]
     if len(sized) < 2:
         return None
     key = "trend:" + hashlib.sha256(json.dumps(
         [TREND_VERSION, metric, list(shas), [[p.result.model_identity, p.size] for p in sized]]).encode()).hexdigest()
+    if memo is not None:
+        if key not in memo:
+            memo[key] = _cached_trend(metric, shas, points)
+        return memo[key]
     hit = _cache_get(key)
     if hit is not None:
         return Trend(**hit) if hit else None
@@ -218,13 +224,14 @@ def _pooled_values(metric: str, shas: Sequence[str], identities: Sequence[str]) 
     return [[v for sha in shas for v in by_key.get((identity, sha), [])] for identity in identities]
 
 
-def _series_results(series_list, runs_by_series, shas, results, metric, *, name: str = "") -> list[SeriesResults]:
+def _series_results(series_list, runs_by_series, shas, results, metric, *, name: str = "",
+                    trends: dict | None = None) -> list[SeriesResults]:
     out = []
     for series in series_list:
         runs = runs_by_series.get(series.pk, [])
         points = _pooled_points(shas, runs, results)
         errors = _file_errors(name, runs, {p.model.pk for p in points}) if name else []
-        out.append(SeriesResults(series, points, _cached_trend(metric, shas, points), errors))
+        out.append(SeriesResults(series, points, _cached_trend(metric, shas, points, memo=trends), errors))
     return out
 
 
@@ -305,29 +312,80 @@ class Standing:
     failed: int
 
 
-def standing_of_each(*, versions: Sequence[SubmissionVersion]) -> dict[int, Standing]:
-    """Version id -> its Standing, on every series, in four queries whatever the number of versions (the
-    whole task's trends come from the trend cache, as on the results pages, once computed)."""
-    if not versions:
-        return {}
+@dataclass(frozen=True)
+class _RunRow:
+    """What a whole task's results need of a run (read as a row, not a Run: thousands are read at once)."""
+
+    model: LanguageModel
+    model_identity: str
+    scored: dict  # file sha256 -> the identity its result is stored under (Run.scored)
+    status: str
+
+
+def _task_results_loaded(versions: Sequence[SubmissionVersion], *, rows: bool = False):
+    """Every series, and per version its whole task's results on them (three queries); with `rows`, the runs
+    are read as _RunRows (one more query: the models), which is faster for thousands of versions."""
     series = list(ModelSeries.objects.all())
-    runs_of: dict[int, list[Run]] = {v.pk: [] for v in versions}
-    for run in Run.objects.filter(version__in=versions).select_related("model__series"):
-        runs_of[run.version_id].append(run)
+    runs_of: dict[int, list] = {v.pk: [] for v in versions}
+    if rows:
+        models = {m.pk: m for m in LanguageModel.objects.select_related("series")}
+        for version_id, model_id, identity, scored, status in Run.objects.filter(
+                version_id__in=list(runs_of)).values_list("version_id", "model_id", "model_identity", "scored", "status"):
+            runs_of[version_id].append(_RunRow(models[model_id], identity, scored, status))
+    else:
+        # what the whole task needs of a run (not its files, errors or per-file errors)
+        for run in (Run.objects.filter(version__in=versions).select_related("model__series")
+                    .defer("files", "file_errors", "error")):
+            runs_of[run.version_id].append(run)
     identities = _identities([run for runs in runs_of.values() for run in runs])
     shas = {f["sha256"] for v in versions for f in v.files}
     results: dict[str, dict[tuple[str, str], Result]] = {}
     for row in Result.objects.filter(model_identity__in=identities, file_sha256__in=shas).defer("examples"):
         results.setdefault(row.metric, {})[(row.model_identity, row.file_sha256)] = row
+    tasks, trends = {}, {}  # trends: read from the cache once per key in this call (tasks that share files)
+    for version in versions:
+        runs_by_series: dict[int, list[Run]] = {}
+        for run in runs_of[version.pk]:
+            runs_by_series.setdefault(run.model.series_id, []).append(run)
+        tasks[version.pk] = _task_results(version, version.files, series, runs_by_series,
+                                          results.get(version.metric, {}), trends=trends)
+    return series, runs_of, tasks
+
+
+@dataclass
+class TaskResults:
+    """A version's whole task (its non-control files pooled) on every series, and the verdict over it."""
+
+    task: FileResults | None
+    verdict: verdicts.Verdict  # as it stands: an organizers' decision when there is one
+
+
+# used by reviews
+def task_results_of_each(*, versions: Sequence[SubmissionVersion]) -> dict[int, TaskResults]:
+    """Version id -> its whole task's results on every series, public and private, with their trends (the trend
+    cache's), and its verdict; five queries whatever the number of versions. For a reader the caller has cleared
+    to see private results (the organizers' overview; the public page of an announced round)."""
+    if not versions:
+        return {}
+    _, _, tasks = _task_results_loaded(versions, rows=True)
+    overrides = {o.submission_id: o for o in EligibilityOverride.objects.filter(
+        submission_id__in=[v.submission_id for v in versions])}
+    return {v.pk: TaskResults(task=tasks[v.pk], verdict=_verdict(tasks[v.pk], overrides.get(v.submission_id)))
+            for v in versions}
+
+
+def standing_of_each(*, versions: Sequence[SubmissionVersion]) -> dict[int, Standing]:
+    """Version id -> its Standing, on every series, in four queries whatever the number of versions (the
+    whole task's trends come from the trend cache, as on the results pages, once computed)."""
+    if not versions:
+        return {}
+    _, runs_of, tasks = _task_results_loaded(versions)
     overrides = {o.submission_id: o for o in EligibilityOverride.objects.filter(
         submission_id__in=[v.submission_id for v in versions])}
     out = {}
     for version in versions:
         runs = runs_of[version.pk]
-        runs_by_series: dict[int, list[Run]] = {}
-        for run in runs:
-            runs_by_series.setdefault(run.model.series_id, []).append(run)
-        task = _task_results(version, version.files, series, runs_by_series, results.get(version.metric, {}))
+        task = tasks[version.pk]
         unfinished = [run for run in runs if run.status not in Run.FINISHED]
         private = sum(1 for run in unfinished if run.model.series.is_private)
         out[version.pk] = Standing(verdict=_verdict(task, overrides.get(version.submission_id)),
@@ -337,14 +395,14 @@ def standing_of_each(*, versions: Sequence[SubmissionVersion]) -> dict[int, Stan
     return out
 
 
-def _task_results(version, files, series, runs_by_series, results) -> FileResults | None:
+def _task_results(version, files, series, runs_by_series, results, trends: dict | None = None) -> FileResults | None:
     task_files = [f for f in files if f["kind"] != "control" and not f.get("shots")]
     if not task_files:
         return None
     shas = [f["sha256"] for f in task_files]
     row = FileResults(name="", kind=TASK, index=None, rows=sum(f["rows"] for f in task_files), sha256="",
                       pooled=len(task_files))
-    row.series = _series_results(series, runs_by_series, shas, results, version.metric)
+    row.series = _series_results(series, runs_by_series, shas, results, version.metric, trends=trends)
     return row
 
 

@@ -23,7 +23,7 @@ from portal.models import Round
 from portal.refusals import Refused, act
 from portal.roles import ORGANIZER, role_of
 
-from . import plots, selectors, services
+from . import figures, selectors, services
 from .models import Result, Run
 
 
@@ -35,7 +35,7 @@ def render_panel(request, submission) -> str | None:
     results = selectors.results_of(version=submission.current_version, series=series)
     progress = selectors.progress_of(version=submission.current_version, series=series)
     is_organizer = role_of(request.user) == ORGANIZER
-    files = [_file_view(f, results.metric, submission) for f in results.shown]
+    files = [figures.file_view(f, metric=results.metric, submission=submission) for f in results.shown]
     return render_to_string("evaluation/_panel.html", {
         "submission": submission, "results": results, "files": files,
         "progress": [p.as_dict(for_organizer=is_organizer) for p in progress],
@@ -44,13 +44,6 @@ def render_panel(request, submission) -> str | None:
         "may_request_shots": services.few_shot_refusal(user=request.user, submission=submission) is None,
         "shots": selectors.few_shot_requests(submission=submission),
     }, request=request)
-
-
-def _file_view(file_results, metric: str, submission) -> dict:
-    return {"file": file_results,
-            "figures": [f for f in (plots.metric_figure(file_results, metric=metric),
-                                    plots.accuracy_figure(file_results, metric=metric)) if f],
-            "submission": submission}
 
 
 @login_required

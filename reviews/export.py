@@ -180,3 +180,23 @@ def awards_csv(contest: Contest) -> str:
                      a.override_reason, a.nonprofit, a.decided_by.username if a.decided_by else "",
                      a.decided_at.isoformat(), "yes" if announced[a.round_id] else "no"])
     return csv_text(header=header, rows=rows)
+
+
+def overview_csv(overview, rows) -> str:
+    """The organizers' overview of a round (selectors.round_overview), its rows as the page sorts and filters them."""
+    header = (["number", "task", "metric", "owner"] + [f"trend: {s.name}{' (private)' if s.is_private else ''}"
+                                                     for s in overview.series]
+              + ["eligibility", "eligibility reason", "reviews", "reviews required"] + overview.criteria
+              + ["eligible tier", "award", "human agreement", "human agreement 95% low", "human agreement 95% high",
+                 "answers agreeing", "answers", "validation complete"])
+    out = []
+    for r in rows:
+        a = r.validation.agreement if r.validation else None
+        low, high = (a.human_interval if a and a.human_interval else (None, None))
+        out.append([r.submission.number, r.submission.task_name, r.submission.current_version.metric,
+                    r.submission.owner.username, *(r.trends[s.name] for s in overview.series),
+                    r.eligibility, r.eligibility_reason, r.reviews, r.required,
+                    *(r.levels.get(c, "") for c in overview.criteria), r.tier, r.award,
+                    a.human_agreement if a else None, low, high, a.agreeing if a else None, a.answers if a else None,
+                    a.complete if a else None])
+    return csv_text(header=header, rows=out)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import annotation_views, validation_views, views
+from . import annotation_views, overview_views, public_views, validation_views, views
 
 urlpatterns = [
     path("reviews/", views.home, name="reviews-home"),
@@ -52,4 +52,11 @@ urlpatterns = [
     path("reviews/submissions/<int:pk>/causes/", annotation_views.causes, name="reviews-causes"),
     path("reviews/submissions/<int:pk>/example/", annotation_views.publish_example, name="reviews-publish-example"),
     path("reviews/contests/<slug:slug>/licence/", annotation_views.licence, name="reviews-licence"),
+    path("reviews/contests/<slug:slug>/rounds/<int:number>/overview/", overview_views.round_overview,
+         name="reviews-round-overview"),
+    path("reviews/contests/<slug:slug>/rounds/<int:number>/overview.csv", overview_views.round_overview_csv,
+         name="reviews-round-overview-csv"),
+    # the public results of the rounds whose awards are announced
+    path("results/", public_views.results_index, name="results-index"),
+    path("results/<slug:slug>/rounds/<int:number>/", public_views.results_round, name="results-round"),
 ]

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from evaluation import plots
+from evaluation import figures
 from evaluation.engine.trends import RULE as TREND_RULE
 from portal import refusals
 from portal import selectors as portal_selectors
@@ -111,9 +111,7 @@ def _results_context(reviewer_results: selectors.ReviewerResults) -> dict:
         "results": results, "trend_rule": TREND_RULE, "suggestion_rule": suggestions.RULE,
         "suggestions": reviewer_results.suggestions, "suggested": (suggestions.STRENGTH, suggestions.GENERALITY),
         "has_results": any(row.points for f in files for row in f.series),
-        "result_files": [{"file": f, "figures": [fig for fig in (plots.metric_figure(f, metric=results.metric),
-                                                                 plots.accuracy_figure(f, metric=results.metric)) if fig]}
-                         for f in files],
+        "result_files": [figures.file_view(f, metric=results.metric) for f in files],
     }
 
 

@@ -66,6 +66,8 @@ ORGANIZER_PAGES = {
     "reviews-causes": ("post", lambda s: [s.a.pk], 302),
     "reviews-publish-example": ("post", lambda s: [s.a.pk], 302),
     "reviews-licence": ("post", lambda s: ["isp"], 302),
+    "reviews-round-overview": ("get", lambda s: ["isp", 1], 200),
+    "reviews-round-overview-csv": ("get", lambda s: ["isp", 1], 200),
 }
 ORGANIZER_API = {
     "api-assign": ("post", lambda s: [s.a.pk], 201),
@@ -90,6 +92,7 @@ NOT_ORGANIZERS_ONLY = {
     "api-submission-create": "contestants", "api-submission": "owner, organizers",
     "api-submission-edit": "owner", "api-version-download": "owner, organizers",
     "api-submission-results": "owner, organizers", "api-example-csv": "owner, organizers",
+    "results-index": "everyone", "results-round": "everyone",
     "api-series": "accounts", "api-assignments": "reviewers, organizers", "api-assignment": "its reviewer, organizers",
     "api-assignment-review": "its reviewer", "api-rubric": "accounts",
     # a partner's token (partners/api.py), on the runs of its own series only (tests/partners/test_api.py)

@@ -438,3 +438,34 @@ def test_the_organizers_validation_pages_make_the_same_queries_for_more_examples
         validated(submission, organizer, validators[:3], size=6)
     check(client, contest_url, expected=12, assert_num_queries=django_assert_num_queries)
     assert client.get(contest_url).content.decode().count("/reviews/validations/") == 10
+
+
+@pytest.mark.parametrize("count", [2, 10])
+def test_the_round_overview_and_the_public_results_make_the_same_queries_for_2_or_10_submissions(
+        count, client, contest, owner, organizer, django_assert_num_queries):
+    """Every submission scored on three models and reviewed twice (all accepted), awards decided, the feedback
+    released and the awards announced; a validation of the first."""
+    first = first_submission(contest=contest, owner=owner)
+    reviewers = panel_of(contest, organizer, count=4)
+    submissions = [first, *copies(first, count=count - 1)]
+    for i, submission in enumerate(submissions):
+        scored(submission.current_version, models=3)
+        for reviewer in (reviewers[i % 4], reviewers[(i + 1) % 4]):
+            reviewed(submission, reviewer, organizer)
+    validation.start_validation(submission=first, by=organizer, settings=validation.Settings(sample_size=4))
+    outcome.confirm_awards(round=first.round, by=organizer, acknowledged=acknowledging_every_gap(first.round))
+    outcome.release_feedback(round=first.round, by=organizer)
+    outcome.announce_awards(round=first.round, by=organizer)
+    # no session: the round with its contest; the accepted tasks (the submissions, their authors, their levels,
+    # the announced awards); the redaction's usernames; meta-reviews, causes, published examples; the latest
+    # validations and their summaries; the whole tasks' results (series, models, runs, results, eligibility decisions)
+    check(client, f"/results/{contest.slug}/rounds/1/", expected=20, assert_num_queries=django_assert_num_queries)
+    check(client, "/results/", expected=1, assert_num_queries=django_assert_num_queries)
+    client.force_login(organizer)
+    # session, user, profile; the round; the submissions, the series, their levels, the whole tasks' results, the
+    # validations, announced?, the round's awards, the settings (N), the criteria: none per submission
+    for url in (f"/reviews/contests/{contest.slug}/rounds/1/overview/",
+                f"/reviews/contests/{contest.slug}/rounds/1/overview.csv"):
+        check(client, url, expected=21, assert_num_queries=django_assert_num_queries)
+    html = client.get(f"/results/{contest.slug}/rounds/1/").content.decode()
+    assert html.count('class="card mb-4 winner"') + html.count("<tr id=\"task-") == count

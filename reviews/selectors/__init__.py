@@ -23,6 +23,10 @@ The reads live in modules by concern, and callers import them from here (`select
 - overview.py: the organizers' review page (assignments, what automatic assignment would add) and audit log;
 - validation.py: the human validation of labels (who sees which validation, what a validator reads, the agreement);
 - annotations.py: the meta-reviews, causes, published examples and release licence;
+- public.py: the public results pages of the rounds whose awards are announced (what release.py releases of
+  each task, by the same redaction rule);
+- round_table.py: the organizers' overview of a round (a row per submission, sorted and filtered; the accepted
+  tasks' mean scaling curves);
 - release.py: what the public release of the benchmark holds (the accepted tasks of the announced rounds, and of
   each only what was published), and why there is nothing to release yet.
 
@@ -102,7 +106,8 @@ from .overview import (
     contests_for_organizers,
     review_overview,
 )
-from .release import release_of, release_refusal
+from .public import PublicRound, PublicTask, announced_rounds_everywhere, public_round
+from .release import public_redactor, release_of, release_refusal
 from .reviews import (
     ReviewerRound,
     ShownReview,
@@ -116,6 +121,7 @@ from .reviews import (
     submitted_levels,
     submitted_levels_of_each,
 )
+from .round_table import OverviewQuery, OverviewRow, RoundOverview, round_overview
 from .rounds import (
     amount_for,
     awards_announced,
@@ -166,7 +172,9 @@ __all__ = [
     "paid_before", "panel", "panel_seats", "people_of", "people_of_each", "previous_tiers", "rank_scores", "ranking_of", "redactor_for",
     "results_for_assignment", "review_deadline", "review_overview", "review_round", "review_settings",
     "review_settings_of_each",
-    "release_of", "release_refusal",
+    "release_of", "release_refusal", "public_redactor",
+    "PublicRound", "PublicTask", "announced_rounds_everywhere", "public_round",
+    "OverviewQuery", "OverviewRow", "RoundOverview", "round_overview",
     "reviewed_for_ranking", "reviewer_identity", "reviewer_label", "reviewer_rounds", "reviews_open", "rubric",
     "shown_reviews", "shown_reviews_of_each", "submission_label", "submission_labels", "submitted_levels",
     "submitted_levels_of_each",

@@ -10,13 +10,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from django.db.models import Q
+
 from evaluation import selectors as evaluation_selectors
 from portal.models import Contest, Round, Submission
 from portal.roles import CONTESTANT, ORGANIZER, role_of
 
 from .. import prizes
 from ..evidence import Evidence
-from ..models import Award, Ranking
+from ..models import Award, Ranking, Review
 from .assignments import active_assignments
 from .reviews import submitted, submitted_levels_of_each
 from .rounds import awards_announced, caps_for, is_first_round, review_settings
@@ -199,9 +201,18 @@ def announced_prizes(submissions: Iterable[Submission]) -> dict[int, prizes.Priz
     return {pk: prizes.prize_of(theirs) for pk, theirs in awards.items()}
 
 
-def accepted_submissions(contest: Contest) -> list[tuple[Submission, str, prizes.Prize | None]]:
-    """The Accepted Tasks: eligible for a tier by their reviews, or awarded. (submission, tier, announced prize)."""
-    submissions = list(Submission.objects.filter(contest=contest, current_version__isnull=False)
+def accepted_submissions(contest: Contest, *, round: Round | None = None,
+                         ) -> list[tuple[Submission, str, prizes.Prize | None]]:
+    """The Accepted Tasks: eligible for a tier by their reviews, or awarded. (submission, tier, announced prize);
+    those submitted in `round` only, when given."""
+    chosen = Submission.objects.filter(contest=contest, current_version__isnull=False)
+    if round is not None:
+        # only a submission with a review submitted or an award can be accepted: read no other (a round of
+        # thousands of submissions reads its few candidates)
+        chosen = chosen.filter(round=round).filter(
+            Q(review_assignments__removed_at__isnull=True, review_assignments__review__status=Review.SUBMITTED)
+            | Q(awards__isnull=False)).distinct()
+    submissions = list(chosen
                        .select_related("round", "owner", "current_version")
                        .prefetch_related("current_version__authors").order_by("round__number", "task_name"))
     levels = submitted_levels_of_each(submissions)

@@ -78,6 +78,12 @@ def release_refusal(contest: Contest) -> str | None:
     return None
 
 
+def public_redactor(submissions: list[Submission]) -> Redactor:
+    """The one rule for every text the public reads of these tasks (the release, the public results pages):
+    Redactor.for_public over the usernames of everyone who took part in them (two queries)."""
+    return Redactor.for_public(usernames=_usernames(submissions))
+
+
 def _usernames(submissions: list[Submission]) -> set[str]:
     """The usernames of everyone who took part in these tasks: owners, reviewers, validators (two queries)."""
     names = {s.owner.username for s in submissions}
@@ -105,4 +111,4 @@ def release_of(contest: Contest) -> Release:
         causes=[c.name for c in causes[s.pk]], validation=validations[s.pk], published_example=examples[s.pk],
         results=evaluation_selectors.results_on_every_series(version=s.current_version)) for s, prize in accepted]
     return Release(contest=contest, licence=release_licence(contest), rounds=rounds, tasks=tasks,
-                   redactor=Redactor.for_public(usernames=_usernames(submissions)))
+                   redactor=public_redactor(submissions))

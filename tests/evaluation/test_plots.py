@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from statistics import NormalDist
-from types import SimpleNamespace
 
 import pytest
 from django.template.loader import render_to_string
@@ -100,7 +99,7 @@ def test_the_metric_figures_axis_says_which_way_is_worse_and_its_title_fits():
 ])
 def test_the_tables_accuracy_column_says_what_it_measures(metric, heading, measures):
     results = accuracy_results([(1.0, 300), (0.5, 300)])
-    page = render_to_string("evaluation/_file.html", {"view": {"file": results, "figures": []}, "card": 1,
-                                                      "results": SimpleNamespace(metric=metric)})
+    page = render_to_string("evaluation/_file.html", {"view": {"file": results, "figures": [], "metric": metric},
+                                                      "card": 1})
     assert re.findall(r'<th class="text-end accuracy-heading" title="([^"]*)">(.*?)</th>', page) == [
         (measures, heading)]
