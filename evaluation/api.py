@@ -15,6 +15,7 @@ from portal import selectors as portal_selectors
 from portal.roles import ORGANIZER, role_of
 
 from . import selectors
+from .progress import RunProgress, evaluation_status, progress_of
 
 
 def _trend(trend) -> dict | None:
@@ -215,19 +216,19 @@ class RunSerializer(serializers.Serializer):
     file_errors = FileErrorSerializer(many=True, help_text="Files this model could not score, with the reason.")
 
 
-def _progress(request, submission) -> list[selectors.RunProgress]:
+def _progress(request, submission) -> list[RunProgress]:
     """The current version's runs on the series this user may see, read once per request for both fields."""
     read = getattr(request, "_evaluation_progress", None)
     if read is None or read[0] != submission.pk:
         series = selectors.visible_series(user=request.user, submission=submission)
-        read = (submission.pk, selectors.progress_of(version=submission.current_version, series=series))
+        read = (submission.pk, progress_of(version=submission.current_version, series=series))
         request._evaluation_progress = read
     return read[1]
 
 
 def evaluation_field(request, submission) -> dict:
     """The `evaluation` of GET /api/submissions/<id>/: {"status", "done", "total"} (portal.api_hooks)."""
-    return selectors.evaluation_status(_progress(request, submission))
+    return evaluation_status(_progress(request, submission))
 
 
 def evaluation_runs_field(request, submission) -> list[dict]:

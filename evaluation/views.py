@@ -25,6 +25,7 @@ from portal.roles import ORGANIZER, role_of
 
 from . import figures, selectors, services
 from .models import Result, Run
+from .progress import evaluation_status, progress_of
 
 
 def render_panel(request, submission) -> str | None:
@@ -33,7 +34,7 @@ def render_panel(request, submission) -> str | None:
     if not series or submission.current_version is None:
         return None
     results = selectors.results_of(version=submission.current_version, series=series)
-    progress = selectors.progress_of(version=submission.current_version, series=series)
+    progress = progress_of(version=submission.current_version, series=series)
     is_organizer = role_of(request.user) == ORGANIZER
     files = [figures.file_view(f, metric=results.metric, submission=submission) for f in results.shown]
     return render_to_string("evaluation/_panel.html", {
@@ -51,9 +52,9 @@ def progress(request, pk: int):
     """Live progress of the current version's runs, polled by the submission page."""
     submission = portal_selectors.get_submission_for(user=request.user, pk=pk)
     series = selectors.visible_series(user=request.user, submission=submission)
-    runs = selectors.progress_of(version=submission.current_version, series=series)
+    runs = progress_of(version=submission.current_version, series=series)
     is_organizer = role_of(request.user) == ORGANIZER
-    return JsonResponse({"evaluation": selectors.evaluation_status(runs),
+    return JsonResponse({"evaluation": evaluation_status(runs),
                          "runs": [p.as_dict(for_organizer=is_organizer) for p in runs]})
 
 
