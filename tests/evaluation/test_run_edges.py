@@ -67,7 +67,7 @@ def test_a_k_shot_request_on_a_scored_version_hides_none_of_its_results(contest_
     client.force_login(submission.owner)
     page = client.get(reverse("submission-detail", args=[submission.pk])).content.decode()
     assert "No evaluation results yet" not in page
-    assert page.count('class="card mb-3 evaluation-file"') == 2  # the whole task and syllo.csv
+    assert page.count('class="card mb-3 evaluation-file"') == 1  # syllo.csv (a task in one file: no whole-task card)
     assert page.count("300 / 600 examples") == 3
     csv_link = before["files"][0]["series"][0]["models"][0]["csv"]
     assert api.get(csv_link).status_code == 200  # the per-example results too
