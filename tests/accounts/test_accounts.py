@@ -252,6 +252,7 @@ def test_the_admin_refuses_an_email_another_account_uses(client):
     assert User.objects.filter(email="").count() == 1
 
 
+@pytest.mark.integration  # migrates a SQLite database forwards, back and forwards in processes of its own
 def test_on_sqlite_too_the_email_index_refuses_and_migrating_back_drops_it(tmp_path):
     env = live.laptop_env(tmp_path / "var")
     live.manage(env, "migrate", "--noinput", "-v", "0")
