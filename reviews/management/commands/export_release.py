@@ -12,49 +12,20 @@ the contest's audit log, under --by when given.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from reviews import export, release
 
-from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandError
-
-from portal.models import Contest
-from portal.roles import ORGANIZER, role_of
-from reviews import export, release, services
+from ._contest_zip import ContestZipCommand
 
 
-class Command(BaseCommand):
+class Command(ContestZipCommand):
     help = ("Write a contest's public release (the accepted tasks of its announced rounds: dataset card, JSONL, "
             "lm-eval tasks, metadata, SHA-256 checksums) as one zip.")
+    what = "the public release"
+    refusals = (release.ReleaseRefused, export.ExportFailed)
 
-    def add_arguments(self, parser):
-        parser.add_argument("--contest", required=True, help="the contest's slug")
-        parser.add_argument("--out", required=True, help="the zip to write")
-        parser.add_argument("--by", help="the organizer's username to record in the audit log")
+    def write(self, contest, target) -> list[str]:
+        return release.write_release(contest, target)
 
-    def handle(self, *args, **options):
-        contest = Contest.objects.filter(slug=options["contest"]).first()
-        if contest is None:
-            known = ", ".join(Contest.objects.values_list("slug", flat=True)) or "none"
-            raise CommandError(f"No contest has the slug {options['contest']!r} (contests: {known}).")
-        by = None
-        if options["by"]:
-            by = User.objects.filter(username=options["by"]).first()
-            if by is None or role_of(by) != ORGANIZER:
-                raise CommandError(f"{options['by']!r} is not an organizer's username.")
-        out = Path(options["out"])
-        if not out.parent.is_dir():
-            raise CommandError(f"The folder {out.parent} does not exist; create it or choose another --out.")
-        partial = out.with_name(out.name + ".part")
-        try:
-            with partial.open("wb") as target:
-                names = release.write_release(contest, target)
-            os.replace(partial, out)
-        except (release.ReleaseRefused, export.ExportFailed) as failed:
-            raise CommandError(str(failed)) from failed
-        finally:
-            partial.unlink(missing_ok=True)
-        services.record_export(contest=contest, by=by, what=f"the public release ({len(names)} tasks) to {out.name} "
-                                                            "from the command line")
-        self.stdout.write(f"Wrote {out}: {len(names)} accepted task{'s' if len(names) != 1 else ''} of the announced "
-                          f"rounds: {', '.join(names)}.")
+    def wrote(self, out, names) -> str:
+        return (f"Wrote {out}: {len(names)} accepted task{'s' if len(names) != 1 else ''} of the announced "
+                f"rounds: {', '.join(names)}.")
