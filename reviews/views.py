@@ -328,40 +328,36 @@ def audit_log(request, slug: str):
     return render(request, "reviews/audit.html", {"contest": contest, "entries": selectors.audit_entries(contest)})
 
 
-@organizer_required
-def export_benchmark(request, slug: str):
-    contest = get_object_or_404(Contest, slug=slug)
+def _zip_download(request, contest: Contest, *, write, what: str, name: str):
+    """The zip `write(contest, target)` makes, as a download named <slug>-<name>-<date>.zip, recorded in the audit
+    log as `what`; a refusal of the export (Refused) is its page, a failure to read a stored file a 500 page."""
     target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
     try:
-        names = export.write_benchmark(contest, target)
+        names = write(contest, target)
+    except Refused as refused:
+        target.close()
+        return refusals.refused_page(request, refused)
     except export.ExportFailed as failed:
         target.close()
         return _refused(request, str(failed), status=500)
-    services.record_export(contest=contest, by=request.user, what=f"the benchmark ({len(names)} tasks)")
+    services.record_export(contest=contest, by=request.user, what=f"{what} ({len(names)} tasks)")
     target.seek(0)
     stamp = timezone.now().strftime("%Y%m%d")
-    return FileResponse(target, as_attachment=True, filename=f"{contest.slug}-benchmark-{stamp}.zip",
+    return FileResponse(target, as_attachment=True, filename=f"{contest.slug}-{name}-{stamp}.zip",
                         content_type="application/zip")
+
+
+@organizer_required
+def export_benchmark(request, slug: str):
+    contest = get_object_or_404(Contest, slug=slug)
+    return _zip_download(request, contest, write=export.write_benchmark, what="the benchmark", name="benchmark")
 
 
 @organizer_required
 def export_release(request, slug: str):
     """The public release (reviews/release.py); before a round is announced, the refusal export_release gives."""
     contest = get_object_or_404(Contest, slug=slug)
-    target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
-    try:
-        names = release.write_release(contest, target)
-    except release.ReleaseRefused as refused:
-        target.close()
-        return refusals.refused_page(request, refused)
-    except export.ExportFailed as failed:
-        target.close()
-        return _refused(request, str(failed), status=500)
-    services.record_export(contest=contest, by=request.user, what=f"the public release ({len(names)} tasks)")
-    target.seek(0)
-    stamp = timezone.now().strftime("%Y%m%d")
-    return FileResponse(target, as_attachment=True, filename=f"{contest.slug}-release-{stamp}.zip",
-                        content_type="application/zip")
+    return _zip_download(request, contest, write=release.write_release, what="the public release", name="release")
 
 
 def _csv_response(body: str, filename: str) -> HttpResponse:
