@@ -16,9 +16,8 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-from . import plots
+from . import plots, results_cache
 from .engine import plots as engine_plots
-from .selectors import _cache_get, _cache_set
 
 FIGURES = (plots.metric_figure, plots.accuracy_figure)
 
@@ -51,11 +50,11 @@ def _key(inputs: list) -> str:
 def cached(inputs: list, draw: Callable[[], list[dict]]) -> list[dict]:
     """`draw()`'s figures, from the cache when drawn before from the same `inputs` (everything they read)."""
     key = _key(inputs)
-    hit = _cache_get(key)
+    hit = results_cache.get(key)
     if hit is not None:
         return hit
     drawn = draw()
-    _cache_set(key, drawn)
+    results_cache.put(key, drawn)
     return drawn
 
 

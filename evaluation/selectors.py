@@ -12,12 +12,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 
 from evaluation.engine.metrics import get_metric
@@ -27,11 +25,10 @@ from portal.models import Submission, SubmissionVersion
 from portal.roles import CONTESTANT, ORGANIZER, role_of
 from portal.selectors import feedback_released
 
-from . import verdicts
+from . import results_cache, verdicts
 from .lifecycle import CONTESTANT_FAILURE
 from .models import EligibilityOverride, FewShotRequest, LanguageModel, ModelSeries, Result, Run
 
-log = logging.getLogger(__name__)
 TASK = "task"  # the pseudo-file that pools every non-control file of a task (its parts)
 
 
@@ -188,7 +185,7 @@ def _cached_trend(metric: str, shas: Sequence[str], points: Sequence[ModelPoint]
         if key not in memo:
             memo[key] = _cached_trend(metric, shas, points)
         return memo[key]
-    hit = _cache_get(key)
+    hit = results_cache.get(key)
     if hit is not None:
         return Trend(**hit) if hit else None
     values = _pooled_values(metric, shas, [p.result.model_identity for p in sized])
@@ -196,25 +193,8 @@ def _cached_trend(metric: str, shas: Sequence[str], points: Sequence[ModelPoint]
     computed = None
     if values and all(v and None not in v and len(v) == len(values[0]) for v in values):
         computed = trend([p.size for p in sized], values, worse=get_metric(metric).worse_direction(means))
-    _cache_set(key, dataclasses.asdict(computed) if computed else {})
+    results_cache.put(key, dataclasses.asdict(computed) if computed else {})
     return computed
-
-
-def _cache_get(key: str):
-    """The cached value, or None when it is not cached or the cache (Redis) is down: the page then
-    computes the trend itself rather than fail."""
-    try:
-        return cache.get(key)
-    except Exception as exc:
-        log.warning("trend cache unreachable (%s: %s); computing the trend", type(exc).__name__, exc)
-        return None
-
-
-def _cache_set(key: str, value) -> None:
-    try:
-        cache.set(key, value, timeout=None)
-    except Exception as exc:
-        log.warning("trend cache unreachable (%s: %s); not caching the trend", type(exc).__name__, exc)
 
 
 def _pooled_values(metric: str, shas: Sequence[str], identities: Sequence[str]) -> list[list[float]]:
