@@ -180,10 +180,22 @@ def active_assignments_of(submission: Submission) -> list[Assignment]:
     return active_assignments_of_each([submission])[submission.pk]
 
 
-def active_assignments_of_each(submissions: Iterable[Submission]) -> dict[int, list[Assignment]]:
-    """Submission id -> its active assignments, in the order they were made (one query for all)."""
-    out: dict[int, list[Assignment]] = {s.pk: [] for s in submissions}
-    for assignment in active_assignments().filter(submission_id__in=list(out)):
+def ids_and_filter(submissions: Iterable[Submission] | QuerySet[Submission]) -> tuple[list[int], object]:
+    """The submissions' ids, and what a query selects them by (`submission_id__in=`): for a QuerySet, itself as a
+    subquery (one query more for the ids; 10,000 ids in one IN list cost Django more to build than the query
+    takes to run), otherwise the ids."""
+    if isinstance(submissions, QuerySet):
+        return list(submissions.values_list("pk", flat=True)), submissions.values("pk")
+    ids = [s.pk for s in submissions]
+    return ids, ids
+
+
+def active_assignments_of_each(submissions: Iterable[Submission] | QuerySet[Submission]) -> dict[int, list[Assignment]]:
+    """Submission id -> its active assignments, in the order they were made (one query for all; two for a
+    QuerySet, ids_and_filter)."""
+    ids, selected = ids_and_filter(submissions)
+    out: dict[int, list[Assignment]] = {pk: [] for pk in ids}
+    for assignment in active_assignments().filter(submission_id__in=selected):
         out[assignment.submission_id].append(assignment)
     return out
 

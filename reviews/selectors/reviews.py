@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from portal.models import Round, Submission
 from portal.roles import CONTESTANT, ORGANIZER, REVIEWER, role_of
 from portal.selectors import feedback_released
@@ -122,8 +124,10 @@ def submitted_levels(submission: Submission) -> list[dict[str, str]]:
     return submitted_levels_of_each([submission])[submission.pk]
 
 
-def submitted_levels_of_each(submissions: Iterable[Submission]) -> dict[int, list[dict[str, str]]]:
-    """Submission id -> submitted_levels, for any number of submissions in two queries."""
+def submitted_levels_of_each(submissions: Iterable[Submission] | QuerySet[Submission],
+                             ) -> dict[int, list[dict[str, str]]]:
+    """Submission id -> submitted_levels, for any number of submissions in two queries (three for a QuerySet:
+    assignments.ids_and_filter)."""
     keys = criterion_keys()
     return {pk: [{k: r.levels[k] for k in keys if k in r.levels} for _, r in submitted(assignments)]
             for pk, assignments in active_assignments_of_each(submissions).items()}

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from portal.models import Contest, Submission
@@ -29,7 +30,7 @@ from .. import agreement as stats
 from ..models import Assignment, LabelValidation, ValidationAnswer, ValidationExample, Validator
 from ..redaction import Redactor
 from .anonymity import redactor_of
-from .assignments import people_of_each
+from .assignments import ids_and_filter, people_of_each
 from .rounds import review_settings_of_each
 
 # --- the agreement of a task's labels ------------------------------------------------------------------------
@@ -90,17 +91,20 @@ def summaries_of(validations: list[LabelValidation]) -> dict[int, ValidationSumm
     return out
 
 
-def latest_validations_of_each(submissions: Iterable[Submission]) -> dict[int, LabelValidation | None]:
-    """Submission id -> its latest validation (the one started last), or None; one query."""
-    latest: dict[int, LabelValidation | None] = {s.pk: None for s in submissions}
-    for v in (LabelValidation.objects.filter(submission_id__in=list(latest)).select_related("version")
+def latest_validations_of_each(submissions: Iterable[Submission] | QuerySet[Submission],
+                               ) -> dict[int, LabelValidation | None]:
+    """Submission id -> its latest validation (the one started last), or None; one query (two for a QuerySet:
+    assignments.ids_and_filter)."""
+    ids, selected = ids_and_filter(submissions)
+    latest: dict[int, LabelValidation | None] = dict.fromkeys(ids)
+    for v in (LabelValidation.objects.filter(submission_id__in=selected).select_related("version")
               .order_by("submission_id", "-started_at", "-pk")):
         if latest[v.submission_id] is None:
             latest[v.submission_id] = v
     return latest
 
 
-def agreement_of_each(submissions: Iterable[Submission]) -> dict[int, ValidationSummary | None]:
+def agreement_of_each(submissions: Iterable[Submission] | QuerySet[Submission]) -> dict[int, ValidationSummary | None]:
     """Submission id -> the summary of its latest validation (agreement with its Wilson interval, human agreement
     by majority, ties, the version validated, how many examples and validators), or None where no validation was
     started; four queries for any number of submissions.
