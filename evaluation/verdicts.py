@@ -168,9 +168,7 @@ def verdict(*, trends: Sequence[SeriesTrend], override: Override | None) -> Verd
     strictly = [t.series for t in trends if t.strictly_inverse]
     public = [t for t in trends if not t.private]
     standard = [t.series for t in public if t.standard]
-    if override is not None:
-        eligible, reason = override.eligible, f"Decided by the organizers: {override.reason}"
-    elif not public:
+    if not public:
         eligible, reason = None, "Not known yet: no public series has results on two or more models."
     else:
         if standard:
@@ -179,6 +177,14 @@ def verdict(*, trends: Sequence[SeriesTrend], override: Override | None) -> Verd
         else:
             eligible, reason = True, "No public series shows standard scaling."
         reason = " ".join([reason, *(t.two_models_note for t in public if t.on_two_models)])
+    eligible, reason = decided(eligible, reason, override)
     return Verdict(inverse=inverse, strictly_inverse=strictly, series_with_trend=len(trends),
                    eligible=eligible, eligibility_reason=reason,
                    on_two_models=[t.series for t in trends if t.on_two_models], override=override)
+
+
+def decided(eligible: bool | None, reason: str, override: Override | None) -> tuple[bool | None, str]:
+    """The rules' eligibility and its reason, or the organizers' decision when they made one."""
+    if override is None:
+        return eligible, reason
+    return override.eligible, f"Decided by the organizers: {override.reason}"
