@@ -14,7 +14,10 @@ model that is not loaded yet is loaded), then SCORING; every other change of sta
 Scored files. `record_scored` keeps, per file (its sha256), the model identity its result is stored under,
 as soon as it is stored (or found in the cache). Pages show each file's result from it whatever the run's
 status: new work on the run (a few-shot variant, a retry) never hides what is already there. It is
-never reset, only added to (a file scored again under new weights takes its new identity).
+never reset, only added to (a file scored again under new weights takes its new identity). Whatever
+changes which results a version's pages read (`record_scored`, `finish`'s model identity, a run deleted) calls
+`results_changed`, which bumps the version's generation: the stamp its kept whole-task summary rests on
+(summaries.py).
 
 Holders. A run is claimed by a holder whose id is kept in `Run.task_id`: a Celery delivery's task id
 (a second delivery of the same message takes the run over, since its worker was lost), a fresh
@@ -55,14 +58,14 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from portal.models import SubmissionVersion
 
 from . import dispatch, notifications
-from .models import FewShotRequest, LanguageModel, Run
+from .models import FewShotRequest, LanguageModel, Run, TaskResultsGeneration, TaskSummary
 
 log = logging.getLogger(__name__)
 
@@ -217,11 +220,31 @@ def record_scored(*, run_id: int, holder: str, identity: str, shas: list[str]) -
     if not shas:
         return True
     with transaction.atomic():
-        run = _held(run_id, holder).select_for_update(of=("self",)).only("scored").first()
+        run = _held(run_id, holder).select_for_update(of=("self",)).only("scored", "version_id").first()
         if run is None:
             return False
         _held(run_id, holder).update(scored={**run.scored, **dict.fromkeys(shas, identity)})
+        results_changed(version_id=run.version_id)
     return True
+
+
+def results_changed(*, version_id: int) -> None:
+    """The version's whole-task results may read differently now (a file's result recorded, the run's model
+    identity set, a run deleted): bump its generation, so that no summary computed before is read again
+    (summaries.py), and delete those summaries. In the caller's transaction."""
+    TaskResultsGeneration.objects.bulk_create([TaskResultsGeneration(version_id=version_id)], ignore_conflicts=True)
+    TaskResultsGeneration.objects.filter(version_id=version_id).update(generation=F("generation") + 1)
+    TaskSummary.objects.filter(version_id=version_id).delete()
+
+
+def run_deleted(*, version_id: int) -> None:
+    """After a run's deletion committed: results_changed, unless its version went with it."""
+    try:
+        with transaction.atomic():
+            if SubmissionVersion.objects.filter(pk=version_id).exists():
+                results_changed(version_id=version_id)
+    except IntegrityError:  # the version was deleted meanwhile: nothing is left to summarize
+        log.info("version %s deleted while its results changed", version_id)
 
 
 # --- ending --------------------------------------------------------------------------------------
@@ -259,6 +282,7 @@ def finish(*, run_id: int, holder: str, model_identity: str, loaded_model: bool,
         if run.status != Run.RUNNING or run.task_id != holder:
             return run.status
         run.model_identity, run.loaded_model, run.file_errors = model_identity, loaded_model, file_errors
+        results_changed(version_id=run.version_id)
         fields = ("model_identity", "loaded_model", "file_errors", "done_examples")
         if file_errors:
             lines = [f"{e['file']}: {e['message']}" for e in file_errors]

@@ -206,3 +206,32 @@ class EvaluatedEmail(models.Model):
 
     version = models.OneToOneField(SubmissionVersion, on_delete=models.CASCADE, related_name="evaluated_email")
     sent_at = models.DateTimeField(auto_now_add=True)
+
+
+class TaskResultsGeneration(models.Model):
+    """How many times a version's whole-task results have changed (a run recorded a file scored, finished under
+    a model identity, or was deleted): the stamp a stored TaskSummary is valid for. Bumped by lifecycle.py
+    through summaries.results_changed; a version without a row is at generation 0."""
+
+    version = models.OneToOneField(SubmissionVersion, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="results_generation")
+    generation = models.PositiveIntegerField(default=0)
+
+
+class TaskSummary(models.Model):
+    """What the organizers' overview needs of a version's whole task, computed once from its results and kept
+    (summaries.py): the trend label on each series, the rules' eligibility (before any organizer's decision) and
+    each model's pooled accuracy and mean. Valid only under the generation of the version's results and the
+    model registry (series and models, their sizes and order, and the trend rule's version) it was computed
+    under; anything else is computed again."""
+
+    version = models.ForeignKey(SubmissionVersion, on_delete=models.CASCADE, related_name="task_summaries")
+    generation = models.PositiveIntegerField()
+    registry = models.CharField(max_length=64)
+    trends = models.JSONField()  # {series id: trend label}, the series with a trend on the whole task
+    eligible = models.BooleanField(null=True)  # the rules' eligibility; None: not known yet
+    reason = models.TextField()
+    points = models.JSONField()  # {series id: [[model id, accuracy, mean], ...]}, in order of size
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "generation"], name="one_summary_per_generation")]

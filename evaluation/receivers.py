@@ -20,3 +20,14 @@ def evaluation_panel(request, submission):
     from .views import render_panel
 
     return render_panel(request, submission)
+
+
+def run_deleted(sender, instance, **kwargs) -> None:
+    """A run deleted (an organizer in the admin; a model or a version deleted with its runs): once committed, its
+    version's whole-task results may read differently (lifecycle.run_deleted)."""
+    from django.db import transaction
+
+    from .lifecycle import run_deleted
+
+    version_id = instance.version_id
+    transaction.on_commit(lambda: run_deleted(version_id=version_id))

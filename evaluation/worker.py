@@ -29,7 +29,7 @@ from evaluation.engine.taskfile import read_task_zip
 from evaluation.engine.types import TaskFile, TaskReport
 from portal.uploads import limits_from_settings
 
-from . import lifecycle
+from . import lifecycle, summaries
 from .models import FewShotRequest, LanguageModel, Result, Run
 
 log = logging.getLogger(__name__)
@@ -268,8 +268,10 @@ def _execute_claimed(run: Run) -> str:
     finally:
         heartbeat.stop.set()
         heartbeat.join()
-    return lifecycle.finish(run_id=run.pk, holder=holder, model_identity=scored.model_identity,
-                            loaded_model=scored.loaded_model, file_errors=scored.file_errors)
+    status = lifecycle.finish(run_id=run.pk, holder=holder, model_identity=scored.model_identity,
+                              loaded_model=scored.loaded_model, file_errors=scored.file_errors)
+    summaries.keep_after_scoring(run.version_id)
+    return status
 
 
 def _drain(model_id: int) -> None:

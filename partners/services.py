@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from evaluation import lifecycle
+from evaluation import lifecycle, summaries
 from evaluation.engine.fewshot import variant_csv
 from evaluation.engine.metrics import get_metric
 from evaluation.models import LanguageModel, Partner, Run
@@ -168,6 +168,7 @@ def upload(*, partner: Partner, run_id: int, payload, lease: str | None = None) 
         lifecycle.finish(run_id=run.pk, holder=holder, model_identity=identity, loaded_model=True,
                          file_errors=[{"file": o.file.name, "message": o.error} for o in outcomes if o.error])
         LanguageModel.objects.filter(pk=run.model_id).exclude(identity=identity).update(identity=identity)
+    summaries.keep_after_scoring(run.version_id)
     run.refresh_from_db()
     audit.uploaded(run=run, partner=partner, files=len(outcomes),
                    examples=sum(len(o.file.examples) for o in outcomes if o.error is None), status=run.status)
