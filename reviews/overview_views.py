@@ -4,7 +4,6 @@ the mean curves are selectors.round_overview's."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -45,9 +44,8 @@ def _mean_figures(overview: RoundOverview) -> list[dict]:
 @organizer_required
 def round_overview(request, slug: str, number: int):
     round = _round(slug, number)
-    overview = selectors.round_overview(round)
     query = OverviewQuery.from_params(request.GET)
-    page = Paginator(query.apply(overview.rows), ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    overview, page = selectors.round_overview_page(round, query, request.GET.get("page"), per_page=ROWS_PER_PAGE)
     labels = {"number": "#", "task": "Task", "metric": "Metric", "eligibility": "Eligibility", "reviews": "Reviews",
               "tier": "Eligible tier", "award": "Award", "agreement": "Human agreement"}
     columns = [(key, labels[key]) for key in SORTS[:4]] + [

@@ -456,16 +456,22 @@ def test_the_round_overview_and_the_public_results_make_the_same_queries_for_2_o
     outcome.confirm_awards(round=first.round, by=organizer, acknowledged=acknowledging_every_gap(first.round))
     outcome.release_feedback(round=first.round, by=organizer)
     outcome.announce_awards(round=first.round, by=organizer)
-    # no session: the round with its contest; the accepted tasks (the submissions, their authors, their levels,
-    # the announced awards); the redaction's usernames; meta-reviews, causes, published examples; the latest
-    # validations and their summaries; the whole tasks' results (series, models, runs, results, eligibility decisions)
-    check(client, f"/results/{contest.slug}/rounds/1/", expected=20, assert_num_queries=django_assert_num_queries)
+    # no session: the round with its contest; the accepted tasks (the submissions reviewed, those awarded, the
+    # submissions, their authors, their levels, the announced awards); the redaction's usernames; meta-reviews,
+    # causes, published examples; the latest validations and their summaries; the whole tasks' results (series,
+    # models, runs, results, eligibility decisions)
+    check(client, f"/results/{contest.slug}/rounds/1/", expected=22, assert_num_queries=django_assert_num_queries)
     check(client, "/results/", expected=1, assert_num_queries=django_assert_num_queries)
     client.force_login(organizer)
-    # session, user, profile; the round; the submissions, the series, their levels, the whole tasks' results, the
-    # validations, announced?, the round's awards, the settings (N), the criteria: none per submission
-    for url in (f"/reviews/contests/{contest.slug}/rounds/1/overview/",
-                f"/reviews/contests/{contest.slug}/rounds/1/overview.csv"):
-        check(client, url, expected=21, assert_num_queries=django_assert_num_queries)
+    # session, user, profile; the round; the series and models; the review side's facts on the submissions that
+    # have any (reviewed: 3, their criteria; awards; validated: 6; announced?, the settings (N), the criteria); the
+    # page read in SQL (the count in the round and on the page, the page's ids, their summaries kept (none to
+    # compute) and read); the accepted tasks (kept, read, and their points: kept, read): none per submission
+    check(client, f"/reviews/contests/{contest.slug}/rounds/1/overview/", expected=27,
+          assert_num_queries=django_assert_num_queries)
+    # the CSV reads every row at once: session, user, profile; the round; the series and models; the review side's
+    # facts; the summaries kept and read with the rows; the accepted tasks' points (kept, read)
+    check(client, f"/reviews/contests/{contest.slug}/rounds/1/overview.csv", expected=22,
+          assert_num_queries=django_assert_num_queries)
     html = client.get(f"/results/{contest.slug}/rounds/1/").content.decode()
     assert html.count('class="card mb-4 winner"') + html.count("<tr id=\"task-") == count

@@ -121,7 +121,7 @@ from .reviews import (
     submitted_levels,
     submitted_levels_of_each,
 )
-from .round_table import OverviewQuery, OverviewRow, RoundOverview, round_overview
+from .round_table import OverviewQuery, OverviewRow, RoundOverview, round_overview, round_overview_page
 from .rounds import (
     amount_for,
     awards_announced,
@@ -174,7 +174,7 @@ __all__ = [
     "review_settings_of_each",
     "release_of", "release_refusal", "public_redactor",
     "PublicRound", "PublicTask", "announced_rounds_everywhere", "public_round",
-    "OverviewQuery", "OverviewRow", "RoundOverview", "round_overview",
+    "OverviewQuery", "OverviewRow", "RoundOverview", "round_overview", "round_overview_page",
     "reviewed_for_ranking", "reviewer_identity", "reviewer_label", "reviewer_rounds", "reviews_open", "rubric",
     "shown_reviews", "shown_reviews_of_each", "submission_label", "submission_labels", "submitted_levels",
     "submitted_levels_of_each",

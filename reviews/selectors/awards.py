@@ -10,15 +10,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from django.db.models import Q
-
 from evaluation import selectors as evaluation_selectors
 from portal.models import Contest, Round, Submission
 from portal.roles import CONTESTANT, ORGANIZER, role_of
 
 from .. import prizes
 from ..evidence import Evidence
-from ..models import Award, Ranking, Review
+from ..models import Assignment, Award, Ranking, Review
 from .assignments import active_assignments
 from .reviews import submitted, submitted_levels_of_each
 from .rounds import awards_announced, caps_for, is_first_round, review_settings
@@ -209,9 +207,10 @@ def accepted_submissions(contest: Contest, *, round: Round | None = None,
     if round is not None:
         # only a submission with a review submitted or an award can be accepted: read no other (a round of
         # thousands of submissions reads its few candidates)
-        chosen = chosen.filter(round=round).filter(
-            Q(review_assignments__removed_at__isnull=True, review_assignments__review__status=Review.SUBMITTED)
-            | Q(awards__isnull=False)).distinct()
+        reviewed = set(Assignment.objects.filter(submission__round=round, removed_at__isnull=True,
+                                                 review__status=Review.SUBMITTED).values_list("submission_id", flat=True))
+        awarded = set(Award.objects.filter(submission__round=round).values_list("submission_id", flat=True))
+        chosen = chosen.filter(round=round, pk__in=sorted(reviewed | awarded))
     submissions = list(chosen
                        .select_related("round", "owner", "current_version")
                        .prefetch_related("current_version__authors").order_by("round__number", "task_name"))

@@ -5,7 +5,8 @@ the page's query parameters (`OverviewQuery`), the same for the page and its CSV
 curves of the round's accepted tasks (Wei et al.'s Figure 1): per series and model, the mean accuracy over
 the tasks that have one, and the mean loss over the tasks whose metric is a loss.
 
-Fixed queries whatever the number of submissions (the trends come from the trend cache once computed).
+Fixed queries whatever the number of submissions: the whole tasks come from their kept summaries
+(evaluation.summaries), computed once per change of a task's results.
 The caller is an organizer (portal.access.organizer_required): every series and every username is theirs.
 """
 
@@ -13,11 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
 from urllib.parse import urlencode
 
-from evaluation import selectors as evaluation_selectors
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Value, When
+
+from evaluation import summaries, verdicts
 from evaluation.engine.metrics import get_metric
-from evaluation.models import ModelSeries
+from evaluation.models import EligibilityOverride, ModelSeries
 from portal.models import Round, Submission
 
 from .. import prizes
@@ -26,26 +32,98 @@ from .reviews import criterion_keys, submitted_levels_of_each
 from .rounds import review_settings
 from .validation import ValidationSummary, agreement_of_each
 
-READ = ("number", "task_name", "round_id", "contest_id", "owner__username", "current_version__submission_id",
-        "current_version__number", "current_version__metric", "current_version__files")  # what the overview reads
 ELIGIBILITY = {True: "eligible", False: "not eligible", None: "not known"}
 SORTS = ("number", "task", "metric", "eligibility", "reviews", "tier", "award", "agreement")
 
 
+class OverviewSubmission(NamedTuple):
+    """What the overview reads of a submission (read as a row, not a Submission: 10,000 are read at once)."""
+
+    pk: int
+    number: int
+    task_name: str
+    owner: str  # the owner's username
+    version_id: int  # the current version's
+    metric: str
+
+
 @dataclass
-class OverviewRow:
-    submission: Submission
-    trends: dict[str, str]  # series name -> the whole task's trend label ("" without one)
-    eligibility: str  # ELIGIBILITY's words
-    eligibility_reason: str
-    reviews: int  # submitted
+class Reviewed:
+    """What the review side says of a round's submissions, read for those that have any (a round of 10,000
+    submissions has few reviewed, awarded or validated): every other row reads the defaults."""
+
+    levels: dict[int, list[dict[str, str]]]  # submission id -> its submitted reviews' levels
+    awards: dict[int, str]  # submission id -> the tier decided for the round
+    validations: dict[int, ValidationSummary | None]  # submission id -> its latest validation's summary
+    announced: bool
     required: int  # the contest's reviewers per submission
-    levels: dict[str, str]  # criterion key -> the combined level ({} with no review)
-    tier: str  # eligible by the combined levels (prizes.NONE: none)
-    award: str  # the tier decided for the round ("" none), "(announced)" once announced
-    validation: ValidationSummary | None
-    accepted: bool  # an Accepted Task: eligible for a tier, or awarded
-    task: evaluation_selectors.FileResults | None = field(repr=False, default=None)
+    criteria: list[str]
+    no_levels: dict[str, str] = field(init=False)
+
+    def __post_init__(self):
+        self.no_levels = dict.fromkeys(self.criteria, "")  # shared by the rows without a review (not changed)
+
+    @property
+    def candidates(self) -> set[int]:
+        """The submissions that can be accepted: reviewed or awarded."""
+        return self.levels.keys() | self.awards.keys()
+
+    def tier_of(self, pk: int) -> str:
+        """The submission's eligible tier by its combined levels (prizes.NONE without a review)."""
+        return prizes.eligible_tier(prizes.combine(self.levels.get(pk, [])))
+
+    @property
+    def tiers(self) -> dict[int, str]:
+        """Submission id -> tier_of, for those reviewed (every other one is at prizes.NONE)."""
+        return {pk: self.tier_of(pk) for pk in self.levels}
+
+
+class OverviewRow:
+    """One submission of the overview: its whole task's trends and eligibility as read, and what the review side
+    says of it (`Reviewed`), read when asked for (only the rows a page shows, and those sorted or filtered by it)."""
+
+    def __init__(self, submission: OverviewSubmission, trends: dict[str, str], eligibility: str,
+                 eligibility_reason: str, reviewed: Reviewed):
+        self.submission = submission
+        self.trends = trends  # series name -> the whole task's trend label ("" without one), in the series' order
+        self.eligibility = eligibility  # ELIGIBILITY's words
+        self.eligibility_reason = eligibility_reason
+        self._reviewed = reviewed
+
+    @cached_property
+    def reviews(self) -> int:
+        """Submitted."""
+        return len(self._reviewed.levels.get(self.submission.pk, ()))
+
+    @property
+    def required(self) -> int:
+        return self._reviewed.required
+
+    @cached_property
+    def levels(self) -> dict[str, str]:
+        """Criterion key -> the combined level ("" for each with no review)."""
+        combined = prizes.combine(self._reviewed.levels.get(self.submission.pk, []))
+        return {c: combined.get(c, "") for c in self._reviewed.criteria} if combined else self._reviewed.no_levels
+
+    @cached_property
+    def tier(self) -> str:
+        """Eligible by the combined levels (prizes.NONE: none)."""
+        return self._reviewed.tier_of(self.submission.pk)
+
+    @cached_property
+    def award(self) -> str:
+        """The tier decided for the round ("" none), "(announced)" once announced."""
+        award = self._reviewed.awards.get(self.submission.pk, "")
+        return f"{award} (announced)" if award and self._reviewed.announced else award
+
+    @property
+    def validation(self) -> ValidationSummary | None:
+        return self._reviewed.validations.get(self.submission.pk)
+
+    @property
+    def accepted(self) -> bool:
+        """An Accepted Task: eligible for a tier, or awarded."""
+        return self.tier != prizes.NONE or bool(self.award)
 
     @property
     def review_status(self) -> str:
@@ -89,17 +167,16 @@ class OverviewQuery:
             return self.trend in labels
         return True
 
-    def key(self, row: OverviewRow):
-        """The sort key; rows without a value go last either way (by number among themselves)."""
+    def _key(self):
+        """The sort key of a row; rows without a value (None) go last either way (by number among themselves)."""
         if self.sort.startswith("trend:"):
-            value = row.trends.get(self.sort[len("trend:"):]) or None
-        else:
-            value = {"number": row.submission.number, "task": row.submission.task_name.lower(),
-                     "metric": row.submission.current_version.metric, "eligibility": row.eligibility,
-                     "reviews": row.reviews, "tier": prizes.TIER_RANK[row.tier],
-                     "award": prizes.TIER_RANK.get(row.award.split(" ")[0], 0) if row.award else None,
-                     "agreement": row.agreement}[self.sort]
-        return value
+            series = self.sort[len("trend:"):]
+            return lambda row: row.trends.get(series) or None
+        return {"number": lambda row: row.submission.number, "task": lambda row: row.submission.task_name.lower(),
+                "metric": lambda row: row.submission.metric, "eligibility": lambda row: row.eligibility,
+                "reviews": lambda row: row.reviews, "tier": lambda row: prizes.TIER_RANK[row.tier],
+                "award": lambda row: prizes.TIER_RANK.get(row.award.split(" ")[0], 0) if row.award else None,
+                "agreement": lambda row: row.agreement}[self.sort]
 
     def _filters(self) -> dict[str, str]:
         kept = {"q": self.q, "eligibility": self.eligibility, "tier": self.tier, "trend": self.trend,
@@ -119,9 +196,12 @@ class OverviewQuery:
 
     def apply(self, rows: list[OverviewRow]) -> list[OverviewRow]:
         """The rows kept by the filters (`rows` by number), sorted; ties stay by number."""
-        kept = [r for r in rows if self.keeps(r)]
-        valued = sorted((r for r in kept if self.key(r) is not None), key=self.key, reverse=self.descending)
-        return valued + [r for r in kept if self.key(r) is None]
+        key = self._key()
+        filtered = self.q or self.eligibility or self.tier or self.trend
+        keyed = [(key(r), r) for r in rows if not filtered or self.keeps(r)]
+        valued = sorted((pair for pair in keyed if pair[0] is not None), key=lambda pair: pair[0],
+                        reverse=self.descending)
+        return [r for _, r in valued] + [r for value, r in keyed if value is None]
 
 
 @dataclass
@@ -143,7 +223,8 @@ class RoundOverview:
     round: Round
     series: list[ModelSeries]
     criteria: list[str]
-    rows: list[OverviewRow]  # every submission of the round, by number
+    rows: list[OverviewRow]  # every submission of the round, by number (round_overview_page: the page's)
+    total: int  # submissions in the round
     accuracy: list[Curve]  # the accepted tasks' mean accuracy per series
     loss: list[Curve]  # the accepted tasks' mean loss per series (tasks whose metric is a loss)
     accepted: int
@@ -151,18 +232,18 @@ class RoundOverview:
     with_loss: int
 
 
-def mean_curves(tasks: list[evaluation_selectors.FileResults], series: list[ModelSeries], value) -> list[Curve]:
-    """Per series, per model with a size: the mean of `value(result)` over the tasks whose whole task that model
-    scored (Wei et al.'s average over tasks), in order of size; a series no task has a point on is left out."""
+def mean_curves(points: list[dict], read: summaries.Registry, value) -> list[Curve]:
+    """Per series, per model with a size: the mean of `value((accuracy, mean))` over the tasks (their whole task's
+    points, {series id: [(model id, accuracy, mean)]}) that model scored (Wei et al.'s average over tasks), in
+    order of size; a series no task has a point on is left out."""
     out = []
-    for s in series:
+    for s in read.series:
         sums: dict[str, list] = {}
-        for task in tasks:
-            row = next((r for r in task.series if r.series.pk == s.pk), None)
-            for p in row.points if row else []:
-                v = value(p.result)
-                if p.size and v is not None:
-                    entry = sums.setdefault(p.model.name, [p.size, 0.0, 0])
+        for task in points:
+            for model_id, accuracy, mean in task.get(s.pk, []):
+                model, v = read.models[model_id], value((accuracy, mean))
+                if model.size and v is not None:
+                    entry = sums.setdefault(model.name, [model.size, 0.0, 0])
                     entry[1] += v
                     entry[2] += 1
         if sums:
@@ -171,39 +252,118 @@ def mean_curves(tasks: list[evaluation_selectors.FileResults], series: list[Mode
     return out
 
 
-def round_overview(round: Round) -> RoundOverview:
-    submissions = list(Submission.objects.filter(round=round, current_version__isnull=False)
-                       .select_related("current_version", "owner").order_by("number", "pk")
-                       .only(*READ))
-    series = list(ModelSeries.objects.all())
-    levels_of = submitted_levels_of_each(submissions)
-    results = evaluation_selectors.task_results_of_each(versions=[s.current_version for s in submissions])
-    validations = agreement_of_each(submissions)
-    announced = Round.objects.filter(pk=round.pk, review_round__awards_announced_at__isnull=False).exists()
-    awards = {a.submission_id: a.tier for a in Award.objects.filter(round=round)}
-    required = review_settings(round.contest).reviewers_per_submission
-    criteria = criterion_keys()
+def reviewed_in(round: Round, of_round) -> Reviewed:
+    """The review side's facts on the round's submissions that have any (submitted_levels_of_each and
+    agreement_of_each of those only)."""
+    with_assignments = of_round.filter(review_assignments__isnull=False).order_by().distinct()
+    with_validations = of_round.filter(label_validations__isnull=False).order_by().distinct()
+    return Reviewed(levels={pk: levels for pk, levels in submitted_levels_of_each(with_assignments).items() if levels},
+                    awards={a.submission_id: a.tier for a in Award.objects.filter(round=round)},
+                    validations=agreement_of_each(with_validations),
+                    announced=Round.objects.filter(pk=round.pk, review_round__awards_announced_at__isnull=False).exists(),
+                    required=review_settings(round.contest).reviewers_per_submission, criteria=criterion_keys())
+
+
+COLUMNS = ("pk", "number", "task_name", "owner__username", "current_version_id", "current_version__metric",
+           "summary_eligible", "summary_reason", "eligibility_override__reason", "summary_trends")  # what a row reads
+SQL_SORTS = ("number", "eligibility")  # a page sorted so (and filtered by anything but a trend) is read in SQL
+
+
+def _rows(values, read: summaries.Registry, reviewed: Reviewed) -> list[OverviewRow]:
+    keys = [(s.name, str(s.pk)) for s in read.series]
     rows = []
-    for s in submissions:
-        reviews = levels_of[s.pk]
-        combined = prizes.combine(reviews)
-        tier = prizes.eligible_tier(combined)
-        found = results[s.current_version_id]
-        task = found.task
-        trends = {row.series.name: (row.trend.label if row.trend else "") for row in (task.series if task else [])}
-        award = awards.get(s.pk, "")
-        rows.append(OverviewRow(
-            submission=s, trends={x.name: trends.get(x.name, "") for x in series},
-            eligibility=ELIGIBILITY[found.verdict.eligible], eligibility_reason=found.verdict.eligibility_reason,
-            reviews=len(reviews), required=required, levels={c: combined.get(c, '') for c in criteria}, tier=tier,
-            award=f"{award} (announced)" if award and announced else award, validation=validations[s.pk],
-            accepted=tier != prizes.NONE or bool(award), task=task))
-    tasks = [(r.submission.current_version.metric, r.task) for r in rows
-             if r.accepted and r.task is not None and any(row.points for row in r.task.series)]
-    with_accuracy = [t for m, t in tasks if get_metric(m).has_accuracy]
-    with_loss = [t for m, t in tasks if get_metric(m).axis_label == "loss"]
+    for pk, number, task_name, owner, version_id, metric, eligible, reason, decided, trends in values:
+        if decided is not None:  # the organizers' decision (summary_eligible is theirs), worded as everywhere else
+            eligible, reason = verdicts.decided(None, reason, EligibilityOverride(eligible=eligible, reason=decided))
+        rows.append(OverviewRow(OverviewSubmission(pk, number, task_name, owner, version_id, metric),
+                                {name: trends.get(key, "") for name, key in keys}, ELIGIBILITY[eligible], reason,
+                                reviewed))
+    return rows
+
+
+def _read(round: Round):
+    """The round's submissions (a QuerySet), the registry, the review side's facts and the submissions with their
+    kept summaries (a QuerySet: summaries.annotate; call `_keep` on those read first)."""
+    of_round = Submission.objects.filter(round=round, current_version__isnull=False)
+    read = summaries.registry()
+    return of_round, read, reviewed_in(round, of_round), summaries.annotate(of_round, version="current_version",
+                                                                           read=read)
+
+
+def _keep(submissions, read: summaries.Registry) -> None:
+    """Their current versions' summaries kept (computed now where the workers have not yet)."""
+    summaries.keep(submissions.values("current_version_id"), read=read)
+
+
+def _overview(round: Round, read: summaries.Registry, reviewed: Reviewed, rows: list[OverviewRow], total: int,
+              accepted: list[OverviewRow]) -> RoundOverview:
+    points = summaries.of_each([r.submission.version_id for r in accepted], read=read, points=True)
+    scored = [(r.submission.metric, points[r.submission.version_id].points) for r in accepted
+              if points[r.submission.version_id].points]
+    with_accuracy = [p for m, p in scored if get_metric(m).has_accuracy]
+    with_loss = [p for m, p in scored if get_metric(m).axis_label == "loss"]
     return RoundOverview(
-        round=round, series=series, criteria=criteria, rows=rows,
-        accuracy=mean_curves(with_accuracy, series, lambda r: r.accuracy),
-        loss=mean_curves(with_loss, series, lambda r: r.mean),
-        accepted=sum(1 for r in rows if r.accepted), with_accuracy=len(with_accuracy), with_loss=len(with_loss))
+        round=round, series=read.series, criteria=reviewed.criteria, rows=rows, total=total,
+        accuracy=mean_curves(with_accuracy, read, lambda v: v[0]),
+        loss=mean_curves(with_loss, read, lambda v: v[1]),
+        accepted=len(accepted), with_accuracy=len(with_accuracy), with_loss=len(with_loss))
+
+
+def round_overview(round: Round) -> RoundOverview:
+    """Every submission's row, by number: one query for all of them (their whole tasks' kept summaries joined,
+    evaluation.summaries), the review side's for the few it has facts on, and the accepted tasks' points."""
+    of_round, read, reviewed, annotated = _read(round)
+    _keep(of_round, read)
+    rows = _rows(annotated.order_by("number", "pk").values_list(*COLUMNS), read, reviewed)
+    candidates = reviewed.candidates
+    return _overview(round, read, reviewed, rows, len(rows),
+                     [r for r in rows if r.submission.pk in candidates and r.accepted])
+
+
+def round_overview_page(round: Round, query: OverviewQuery, page: str | int | None, *, per_page: int,
+                        ) -> tuple[RoundOverview, Page]:
+    """One page of the overview as `query` sorts and filters it (its `rows` are the page's; the rest as
+    round_overview). Sorted by number or eligibility, and not filtered by a trend, it is read in SQL: the page's
+    rows only, whatever the number of submissions; otherwise every row is read and sorted as for the CSV
+    (OverviewQuery.apply). Both give the same rows in the same order (tests/reviews/test_round_overview.py)."""
+    if query.sort not in SQL_SORTS or query.trend:
+        overview = round_overview(round)
+        shown = Paginator(query.apply(overview.rows), per_page).get_page(page)
+        overview.rows = list(shown.object_list)
+        return overview, shown
+    of_round, read, reviewed, annotated = _read(round)
+    by_number = query.sort == "number" and not query.eligibility  # the submissions alone, then the page's rows
+    candidates = of_round.filter(pk__in=list(reviewed.candidates))
+    if not by_number:
+        _keep(of_round, read)
+    selected = of_round if by_number else annotated
+    if query.q:
+        selected = selected.filter(task_name__icontains=query.q)
+    if query.eligibility:
+        value = {word: v for v, word in ELIGIBILITY.items()}[query.eligibility]
+        selected = selected.filter(summary_eligible__isnull=True) if value is None else selected.filter(
+            summary_eligible=value)
+    tiers = reviewed.tiers  # a submission with no review and no award is at prizes.NONE
+    if query.tier == prizes.NONE:
+        selected = selected.exclude(pk__in=[pk for pk, tier in tiers.items() if tier != prizes.NONE])
+    elif query.tier:
+        selected = selected.filter(pk__in=[pk for pk, tier in tiers.items() if tier == query.tier])
+    order = ["-number" if query.descending else "number", "pk"]
+    if query.sort == "eligibility":  # by its word, as OverviewQuery.apply sorts it; ties by number
+        words = sorted(ELIGIBILITY.items(), key=lambda item: item[1])
+        rank = Case(*(When(summary_eligible__isnull=True, then=Value(i)) if v is None else When(
+            summary_eligible=v, then=Value(i)) for i, (v, _) in enumerate(words)))
+        order = [rank.desc() if query.descending else rank.asc(), "number", "pk"]
+    if by_number:
+        shown = Paginator(selected.order_by(*order).values_list("pk", flat=True), per_page).get_page(page)
+        ids = list(shown.object_list)
+        _keep(of_round.filter(pk__in=ids), read)
+        found = {values[0]: values for values in annotated.filter(pk__in=ids).values_list(*COLUMNS)}
+        rows = _rows([found[pk] for pk in ids], read, reviewed)
+        _keep(candidates, read)
+    else:
+        shown = Paginator(selected.order_by(*order).values_list(*COLUMNS), per_page).get_page(page)
+        rows = _rows(shown.object_list, read, reviewed)
+    accepted = [r for r in _rows(annotated.filter(pk__in=list(reviewed.candidates)).order_by("number", "pk")
+                                 .values_list(*COLUMNS), read, reviewed) if r.accepted]
+    return _overview(round, read, reviewed, rows, of_round.count(), accepted), shown

@@ -11,6 +11,9 @@ import re
 
 import pytest
 
+from evaluation import services as evaluation_services
+from reviews import prizes
+from reviews.selectors.round_table import ELIGIBILITY, SORTS
 from tests.reviews.test_public_results import element, figures_in, store_results, text_of
 from tests.reviews.test_release import announced  # noqa: F401 (the fixture)
 from tests.test_query_counts import copies
@@ -150,3 +153,32 @@ def test_100_rows_a_page_with_links_that_keep_the_sort_and_filters_and_the_csv_h
     assert len(rows_of(filtered)) == 11 and 'id="pages"' not in filtered
     lines = client.get("/reviews/contests/isp/rounds/1/overview.csv").content.decode().splitlines()
     assert len(lines) == 1 + 105
+
+
+def test_the_page_read_in_sql_and_the_csv_agree_on_every_sort_and_filter(scored, client):
+    """A page sorted by number or eligibility is read in SQL (round_table.round_overview_page), the CSV always in
+    Python (OverviewQuery.apply): the same rows in the same order either way, an organizers' decision included."""
+    evaluation_services.override_eligibility(submission=scored.dropped, eligible=False, reason="Duplicate task.",
+                                             by=scored.organizer)
+    client.force_login(scored.organizer)
+    queries = [f"?sort={key}&order={order}" for key in (*SORTS, "trend:tiny", "trend:held-out")
+               for order in ("asc", "desc")]
+    queries += [f"?eligibility={word}" for word in ELIGIBILITY.values()]
+    queries += [f"?tier={tier}&sort=eligibility" for tier in (*prizes.TIERS, prizes.NONE)]
+    queries += ["?q=TASK&sort=eligibility&order=desc", "?tier=none&eligibility=not+eligible", "?trend=inverse"]
+    for query in queries:
+        page = [(row[0], row[1], row[3], row[4], row[5]) for row in rows_of(client.get(URL + query).content.decode())]
+        csv_rows = list(csv.reader(io.StringIO(client.get(URL.replace("overview/", "overview.csv") + query)
+                                               .content.decode())))[1:]
+        assert page == [(r[0], r[1], r[6], r[4] or "—", r[5] or "—") for r in csv_rows], query
+    names = lambda url: [row[1] for row in rows_of(client.get(url).content.decode())]  # noqa: E731
+    assert names(URL + "?eligibility=not+eligible") == ["last-word", "dropped-task-z5"]
+    assert names(URL + "?sort=eligibility") == ["syllogism-test", "belief-shift", "last-word", "dropped-task-z5",
+                                                "negation-task"]  # eligible, not eligible, not known; by number
+    assert names(URL + "?sort=eligibility&order=desc") == ["negation-task", "last-word", "dropped-task-z5",
+                                                           "syllogism-test", "belief-shift"]
+    assert names(URL + "?tier=none") == ["dropped-task-z5"]
+    assert names(URL + "?sort=number&order=desc&tier=third") == ["last-word", "belief-shift", "negation-task"]
+    row = rows_of(client.get(URL + "?q=dropped").content.decode())[0]
+    assert row[3] == "not eligible"
+    assert 'title="Decided by the organizers: Duplicate task."' in client.get(URL + "?q=dropped").content.decode()
