@@ -9,13 +9,15 @@ page is asserted in tests/test_query_counts.py).
    results (300 examples each) are stored for every task file. The round's outcome: --accepted
    submissions reviewed twice (every criterion accepted; the first tenth grand), a third prize for
    the first --winners of them, the feedback released and the awards announced, so the public results
-   page and the organizers' overview have their whole content.
+   page and the organizers' overview have their whole content. Each version's whole-task summary is kept, as
+   the workers keep it when its runs finish (evaluation/summaries.py), so the overview reads them.
 3. Starts the portal with gunicorn on 127.0.0.1 under the production settings (DEBUG off, the
    workers and keep-alive of docker-compose's web service) with Redis as the cache.
 4. Runs locust headless in a child process: each client logs in with a session of its own (pages)
    and a token (API), waits 0.5 to 1.5 s between requests, and asks for the home page, the
    submission list (any page), a submission's page with its results panel, its progress JSON,
-   and GET /api/submissions/<id>/, /api/submissions/<id>/results/ and /api/contests/. The first
+   GET /api/submissions/<id>/, /api/submissions/<id>/results/ and /api/contests/, the public page of the round,
+   and (the organizers) the round's overview. The first
    seconds (--warmup) are not counted. The trend cache starts cold: each run seeds new model
    identities, so every task file's trends are computed on their first view.
 
@@ -256,6 +258,13 @@ def seed(*, count: int, accepted: int, winners: int) -> list[dict]:
     by_owner = seed_submissions(count=count, contestants=contestants, task_files=task_files, models=models)
     seed_outcome(accepted=min(accepted, count), winners=min(winners, accepted, count), reviewers=seed_reviewers())
     every = [pk for ids in by_owner.values() for pk in ids]
+    from django.db import connection
+
+    from evaluation import summaries
+    from portal.models import SubmissionVersion
+    summaries.keep(SubmissionVersion.objects.values("pk"), read=summaries.registry())  # as the workers would have
+    with connection.cursor() as cursor:  # the planner's statistics, as autovacuum would have them in production
+        cursor.execute("ANALYZE")
     return (credentials(contestants, submissions=[by_owner[u.pk] for u in contestants])
             + credentials(organizers, submissions=[every] * len(organizers)))
 
