@@ -12,11 +12,11 @@ from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from evaluation import lifecycle, selectors
+from evaluation import lifecycle, selectors, summaries
 from evaluation.engine.evaluate import ModelSpec, evaluate_task
 from evaluation.engine.taskfile import read_task_zip
 from evaluation.engine.trends import trend
-from evaluation.models import ModelSeries, Result, Run
+from evaluation.models import ModelSeries, Result, Run, TaskResultsGeneration, TaskSummary
 from evaluation.registry import ModelEntry, SeriesEntry
 from evaluation.services import register_series
 from evaluation.worker import execute_run, release_model
@@ -119,6 +119,14 @@ def test_the_submission_page_shows_the_plot_data_table_and_trend(contest_tx, tin
     assert f"tiny: {results.files[0].series[0].trend.label}" in page
     assert 'src="/static/plotly/plotly.min.js"' in page
     assert client.get("/static/plotly/plotly.min.js").status_code == 200
+    # the worker kept the whole task's summary as its last run finished: the overview reads it, not computes it
+    version = submission.current_version
+    wait_for(lambda: TaskSummary.objects.filter(
+        version=version, generation=TaskResultsGeneration.objects.get(version=version).generation).exists(),
+        what="the worker to keep the summary")
+    task = selectors.task_results_of_each(versions=[version])[version.pk].task
+    assert summaries.of_each([version.pk])[version.pk].trends == {
+        s.series.pk: s.trend.label for s in task.series if s.trend} != {}
 
 
 @pytest.mark.integration
