@@ -135,9 +135,11 @@ def of_each(versions: Sequence[int] | QuerySet, *, read: Registry | None = None,
             ) -> dict[int, Summary]:
     """Version id -> its Summary (with its points when `points`), for version ids or a QuerySet of them
     (`.values("pk")` or the like, used as a subquery); those not kept are computed and stored first (`keep`). Two
-    queries and the registry's two when every summary is kept; what a version's results say as this reader read
-    them when they changed meanwhile (what it computed, stored under the older generation). A submission the organizers decided on carries
-    their decision."""
+    queries and the registry's two when every summary is kept (none for an empty list); for a version whose
+    results changed meanwhile, what this reader computed from what it read (stored under the older generation).
+    A submission the organizers decided on carries their decision."""
+    if isinstance(versions, Sequence) and not versions:
+        return {}
     read = read or registry()
     computed = keep(versions, read=read)
     fields = ["trends", "eligible", "reason", *(["points"] if points else [])]

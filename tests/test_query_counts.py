@@ -458,9 +458,9 @@ def test_the_round_overview_and_the_public_results_make_the_same_queries_for_2_o
     outcome.announce_awards(round=first.round, by=organizer)
     # no session: the round with its contest; the accepted tasks (the submissions reviewed, those awarded, the
     # submissions, their authors, their levels, the announced awards); the redaction's usernames; meta-reviews,
-    # causes, published examples; the latest validations and their summaries; the whole tasks' results (series,
-    # models, runs, results, eligibility decisions)
-    check(client, f"/results/{contest.slug}/rounds/1/", expected=22, assert_num_queries=django_assert_num_queries)
+    # causes, published examples; the latest validations and their summaries; the winners' whole tasks (series,
+    # models, runs, results, eligibility decisions); every task's kept summary (the series and models, kept, read)
+    check(client, f"/results/{contest.slug}/rounds/1/", expected=26, assert_num_queries=django_assert_num_queries)
     check(client, "/results/", expected=1, assert_num_queries=django_assert_num_queries)
     client.force_login(organizer)
     # session, user, profile; the round; the series and models; the review side's facts on the submissions that

@@ -10,8 +10,9 @@ What a task of the round shows is what the public release holds of it (release.p
 (accepted_submissions, meta_reviews_for_each as the public reads them, causes_of_each,
 published_examples_of_each, agreement_of_each) and the same redaction rule (release.public_redactor:
 Redactor.for_public), so a page and the release never disagree and neither shows an email address, a username,
-a reviewer or a validator. Fixed queries whatever the number of submissions and tasks (the trends and figures
-come from their cache once computed).
+a reviewer or a validator. Fixed queries whatever the number of submissions and tasks (the winners' trends and
+figures come from their cache once computed; every task's trend labels from its kept summary,
+evaluation.summaries).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 
 from evaluation import selectors as evaluation_selectors
+from evaluation import summaries
 from portal.models import Round, Submission, SubmissionVersion
 
 from .. import prizes
@@ -46,17 +48,12 @@ class PublicTask:
     validation: ValidationSummary | None
     example: list[tuple[str, str]] | None  # the published example's fields, redacted: (name, text)
     example_source: str | None  # "file, line N"
-    results: evaluation_selectors.TaskResults
+    trends: list[tuple[str, bool, str]]  # (series, private, trend label) of each series with a whole-task trend
+    results: evaluation_selectors.TaskResults | None  # a winner's whole task (its plots); None for the others
 
     @property
     def name(self) -> str:
         return self.version.task_name
-
-    @property
-    def trends(self) -> list[tuple[str, bool, str]]:
-        """(series, private, trend label) of each series with a trend of the whole task."""
-        task = self.results.task
-        return [(s.series.name, s.series.is_private, s.trend.label) for s in (task.series if task else []) if s.trend]
 
 
 @dataclass
@@ -93,10 +90,13 @@ def public_round(*, contest_slug: str, number: int) -> PublicRound | None:
     causes = causes_of_each(submissions)
     examples = published_examples_of_each(submissions)
     validations = agreement_of_each(submissions)
-    results = evaluation_selectors.task_results_of_each(versions=[s.current_version for s in submissions])
+    results = evaluation_selectors.task_results_of_each(versions=[s.current_version for s, prize in accepted if prize])
+    read = summaries.registry()
+    kept = summaries.of_each([s.current_version_id for s in submissions], read=read)  # the trend labels
     tasks = []
     for s, prize in accepted:
         version, shown, chosen = s.current_version, meta_reviews[s.pk], examples[s.pk]
+        labels = kept[version.pk].trends
         tasks.append(PublicTask(
             submission=s, version=version, prize=prize,
             authors=[redactor.text(a.name) for a in version.authors.all()],
@@ -106,7 +106,8 @@ def public_round(*, contest_slug: str, number: int) -> PublicRound | None:
             causes=[redactor.text(c.name) for c in causes[s.pk]], validation=validations[s.pk],
             example=[(k, _text(v, redactor)) for k, v in chosen.example.items()] if chosen else None,
             example_source=f"{redactor.text(chosen.file_name)}, line {chosen.line}" if chosen else None,
-            results=results[version.pk]))
+            trends=[(x.name, x.is_private, labels[x.pk]) for x in read.series if x.pk in labels],
+            results=results[version.pk] if prize else None))
     winners = sorted((t for t in tasks if t.prize), key=lambda t: (-prizes.TIER_RANK[t.prize.tier], t.name))
     return PublicRound(round=round, winners=winners, accepted=sorted((t for t in tasks if not t.prize),
                                                                      key=lambda t: t.name))
