@@ -103,7 +103,7 @@ def _kept(read: Registry, path: str = "") -> FilteredRelation:
 
 def keep(versions: Sequence[int] | QuerySet, *, read: Registry) -> dict[int, dict]:
     """Compute and store the summaries of these versions that are missing or no longer valid (normally none: the
-    workers keep them as runs finish, `keep_after_scoring`); version id -> the fields computed. Two queries when
+    workers keep them as runs finish, `keep_after_scoring`); version id -> the fields computed. One query when
     none is missing."""
     missing = dict(SubmissionVersion.objects.filter(pk__in=versions).order_by().annotate(kept=_kept(read))
                    .filter(kept__pk__isnull=True).values_list("pk", Coalesce("results_generation__generation", 0)))
@@ -121,9 +121,9 @@ def keep(versions: Sequence[int] | QuerySet, *, read: Registry) -> dict[int, dic
 def annotate(queryset: QuerySet, *, version: str, read: Registry) -> QuerySet:
     """`queryset` (of a model with a relation `version` to a SubmissionVersion, such as Submission's
     "current_version") with its version's kept summary, for sorting and filtering in SQL: `summary_trends`
-    ({series id: label}; `summary_trends__<id>` is one series' label), `summary_eligible` as it stands (the
-    organizers' decision when there is one), `summary_reason` (the rules'). Call `keep` first: a version without a
-    valid summary has NULLs."""
+    ({series id as a string: label}), `summary_eligible` as it stands (the organizers' decision when there is one),
+    `summary_reason` (the rules'). Call `keep` first: a version without a valid summary (its results changed since)
+    has NULLs, which the caller reads with `of_each`."""
     decision = f"{version}__submission__eligibility_override__eligible"
     return queryset.annotate(kept_summary=_kept(read, version)).annotate(
         summary_trends=F("kept_summary__trends"), summary_reason=F("kept_summary__reason"),

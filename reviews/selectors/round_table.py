@@ -270,10 +270,18 @@ SQL_SORTS = ("number", "eligibility")  # a page sorted so (and filtered by anyth
 
 
 def _rows(values, read: summaries.Registry, reviewed: Reviewed) -> list[OverviewRow]:
-    keys = [(s.name, str(s.pk)) for s in read.series]
+    """The rows of COLUMNS' values. A version whose summary was not valid when read (its results changed since it
+    was kept) is read again through summaries.of_each, which computes it."""
+    values = list(values)
+    again = summaries.of_each([v[4] for v in values if v[9] is None], read=read)
+    keys = [(s.name, str(s.pk)) for s in read.series]  # summary_trends is keyed by the series id as a string
     rows = []
     for pk, number, task_name, owner, version_id, metric, eligible, reason, decided, trends in values:
-        if decided is not None:  # the organizers' decision (summary_eligible is theirs), worded as everywhere else
+        if version_id in again:
+            summary = again[version_id]
+            trends = {str(k): label for k, label in summary.trends.items()}
+            eligible, reason = summary.eligible, summary.eligibility_reason
+        elif decided is not None:  # the organizers' decision (summary_eligible is theirs), worded as everywhere else
             eligible, reason = verdicts.decided(None, reason, EligibilityOverride(eligible=eligible, reason=decided))
         rows.append(OverviewRow(OverviewSubmission(pk, number, task_name, owner, version_id, metric),
                                 {name: trends.get(key, "") for name, key in keys}, ELIGIBILITY[eligible], reason,

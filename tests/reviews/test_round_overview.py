@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from evaluation import lifecycle, summaries
 from evaluation import services as evaluation_services
 from reviews import prizes
 from reviews.selectors.round_table import ELIGIBILITY, SORTS
@@ -182,3 +183,20 @@ def test_the_page_read_in_sql_and_the_csv_agree_on_every_sort_and_filter(scored,
     row = rows_of(client.get(URL + "?q=dropped").content.decode())[0]
     assert row[3] == "not eligible"
     assert 'title="Decided by the organizers: Duplicate task."' in client.get(URL + "?q=dropped").content.decode()
+
+
+def test_a_task_whose_results_change_while_the_page_is_read_shows_its_trends(scored, client, monkeypatch):
+    """Its summary is kept, then its results change (the generation moves on) before the rows are read: the row
+    is read again through summaries.of_each, not shown empty and not a 500."""
+    keep = summaries.keep
+
+    def then_changed(versions, *, read):
+        kept = keep(versions, read=read)
+        lifecycle.results_changed(version_id=scored.a.current_version_id)
+        return kept
+
+    monkeypatch.setattr(summaries, "keep", then_changed)
+    client.force_login(scored.organizer)
+    for url in (URL, URL + "?sort=eligibility", URL + "?sort=task"):
+        assert rows_of(client.get(url).content.decode())[[r[1] for r in rows_of(
+            client.get(url).content.decode())].index("syllogism-test")] == ROWS["syllogism-test"], url
