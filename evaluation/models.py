@@ -229,6 +229,7 @@ class TaskSummary(models.Model):
     generation = models.PositiveIntegerField()
     registry = models.CharField(max_length=64)
     trends = models.JSONField()  # {series id: trend label}, the series with a trend on the whole task
+    two_models = models.JSONField(default=list)  # [series id], those of `trends` whose trend rests on two models
     eligible = models.BooleanField(null=True)  # the rules' eligibility; None: not known yet
     reason = models.TextField()
     points = models.JSONField()  # {series id: [[model id, accuracy, mean], ...]}, in order of size

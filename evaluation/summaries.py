@@ -3,7 +3,8 @@ reads one row per version instead of computing every whole task's results (selec
 every view.
 
 What a summary holds (a TaskSummary row), all from selectors.task_results_of_each and verdicts.verdict:
-`trends`, {series id: trend label} for the series that have a trend on the whole task; `eligible` and `reason`,
+`trends`, {series id: trend label} for the series that have a trend on the whole task, and `two_models`, those
+whose trend rests on two models (a comparison, not a shape: pages say so); `eligible` and `reason`,
 the rules' eligibility before any organizer's decision; `points`, {series id: [[model id, accuracy, mean], ...]},
 each model's pooled result on the whole task (read only when asked for: the mean curves of accepted tasks).
 
@@ -65,6 +66,7 @@ class Summary:
     """A version's whole task as the overview reads it, with the organizers' decision applied."""
 
     trends: dict[int, str]  # series id -> the whole task's trend label (series with a trend only)
+    two_models: set[int]  # the series of `trends` whose trend rests on two models
     eligible: bool | None
     eligibility_reason: str
     points: dict[int, list[tuple[int, float | None, float | None]]] | None  # series id -> [(model id, accuracy,
@@ -81,6 +83,7 @@ def _computed(versions: Sequence[SubmissionVersion]) -> dict[int, dict]:
         rules = verdicts.verdict(trends=selectors.task_trends(task), override=None)
         out[version.pk] = {
             "trends": {str(r.series.pk): r.trend.label for r in rows if r.trend},
+            "two_models": [r.series.pk for r in rows if r.trend and r.trend.shape is None],
             "eligible": rules.eligible, "reason": rules.eligibility_reason,
             "points": {str(r.series.pk): [[p.model.pk, p.result.accuracy, p.result.mean] for p in r.points]
                        for r in rows if r.points}}
@@ -114,19 +117,20 @@ def keep(versions: Sequence[int] | QuerySet, *, read: Registry) -> dict[int, dic
     TaskSummary.objects.bulk_create(
         [TaskSummary(version_id=v, generation=missing[v], registry=read.fingerprint, **d)
          for v, d in computed.items()], batch_size=1000, update_conflicts=True,
-        unique_fields=["version", "generation"], update_fields=["registry", "trends", "eligible", "reason", "points"])
+        unique_fields=["version", "generation"], update_fields=["registry", "trends", "two_models", "eligible", "reason", "points"])
     return computed
 
 
 def annotate(queryset: QuerySet, *, version: str, read: Registry) -> QuerySet:
     """`queryset` (of a model with a relation `version` to a SubmissionVersion, such as Submission's
     "current_version") with its version's kept summary, for sorting and filtering in SQL: `summary_trends`
-    ({series id as a string: label}), `summary_eligible` as it stands (the organizers' decision when there is one),
+    ({series id as a string: label}), `summary_two_models` ([series id]), `summary_eligible` as it stands (the organizers' decision when there is one),
     `summary_reason` (the rules'). Call `keep` first: a version without a valid summary (its results changed since)
     has NULLs, which the caller reads with `of_each`."""
     decision = f"{version}__submission__eligibility_override__eligible"
     return queryset.annotate(kept_summary=_kept(read, version)).annotate(
-        summary_trends=F("kept_summary__trends"), summary_reason=F("kept_summary__reason"),
+        summary_trends=F("kept_summary__trends"), summary_two_models=F("kept_summary__two_models"),
+        summary_reason=F("kept_summary__reason"),
         summary_eligible=Case(When(**{f"{decision}__isnull": False}, then=F(decision)),
                               default=F("kept_summary__eligible")))
 
@@ -142,7 +146,7 @@ def of_each(versions: Sequence[int] | QuerySet, *, read: Registry | None = None,
         return {}
     read = read or registry()
     computed = keep(versions, read=read)
-    fields = ["trends", "eligible", "reason", *(["points"] if points else [])]
+    fields = ["trends", "two_models", "eligible", "reason", *(["points"] if points else [])]
     rows = (SubmissionVersion.objects.filter(pk__in=versions).order_by().annotate(kept=_kept(read))
             .values_list("pk", *(f"kept__{f}" for f in fields),
                          "submission__eligibility_override__eligible", "submission__eligibility_override__reason"))
@@ -151,7 +155,8 @@ def of_each(versions: Sequence[int] | QuerySet, *, read: Registry | None = None,
         d = dict(zip(fields, values)) if values[0] is not None else computed.get(pk) or _afresh(pk)
         override = EligibilityOverride(eligible=decided, reason=decided_reason) if decided is not None else None
         eligible, reason = verdicts.decided(d["eligible"], d["reason"], override)
-        out[pk] = Summary(trends={int(k): label for k, label in d["trends"].items()}, eligible=eligible,
+        out[pk] = Summary(trends={int(k): label for k, label in d["trends"].items()},
+                          two_models=set(d["two_models"]), eligible=eligible,
                           eligibility_reason=reason,
                           points={int(k): [tuple(p) for p in ps] for k, ps in d["points"].items()} if points else None)
     return out

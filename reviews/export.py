@@ -193,7 +193,9 @@ def overview_csv(overview, rows) -> str:
     for r in rows:
         a = r.validation.agreement if r.validation else None
         low, high = (a.human_interval if a and a.human_interval else (None, None))
-        out.append([r.submission.number, r.submission.task_name, r.submission.metric, r.submission.owner, *(r.trends[s.name] for s in overview.series),
+        shown = r.trends_shown
+        out.append([r.submission.number, r.submission.task_name, r.submission.metric, r.submission.owner,
+                    *(shown[s.name] for s in overview.series),
                     r.eligibility, r.eligibility_reason, r.reviews, r.required,
                     *(r.levels.get(c, "") for c in overview.criteria), r.tier, r.award,
                     a.human_agreement if a else None, low, high, a.agreeing if a else None, a.answers if a else None,

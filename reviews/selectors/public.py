@@ -48,7 +48,8 @@ class PublicTask:
     validation: ValidationSummary | None
     example: list[tuple[str, str]] | None  # the published example's fields, redacted: (name, text)
     example_source: str | None  # "file, line N"
-    trends: list[tuple[str, bool, str]]  # (series, private, trend label) of each series with a whole-task trend
+    trends: list[tuple[str, bool, str]]  # (series, private, trend label) of each series with a whole-task trend;
+    # "inverse (two models)" where it rests on two models
     results: evaluation_selectors.TaskResults | None  # a winner's whole task (its plots); None for the others
 
     @property
@@ -96,7 +97,7 @@ def public_round(*, contest_slug: str, number: int) -> PublicRound | None:
     tasks = []
     for s, prize in accepted:
         version, shown, chosen = s.current_version, meta_reviews[s.pk], examples[s.pk]
-        labels = kept[version.pk].trends
+        labels, two = kept[version.pk].trends, kept[version.pk].two_models
         tasks.append(PublicTask(
             submission=s, version=version, prize=prize,
             authors=[redactor.text(a.name) for a in version.authors.all()],
@@ -106,7 +107,8 @@ def public_round(*, contest_slug: str, number: int) -> PublicRound | None:
             causes=[redactor.text(c.name) for c in causes[s.pk]], validation=validations[s.pk],
             example=[(k, _text(v, redactor)) for k, v in chosen.example.items()] if chosen else None,
             example_source=f"{redactor.text(chosen.file_name)}, line {chosen.line}" if chosen else None,
-            trends=[(x.name, x.is_private, labels[x.pk]) for x in read.series if x.pk in labels],
+            trends=[(x.name, x.is_private, f"{labels[x.pk]} (two models)" if x.pk in two else labels[x.pk])
+                    for x in read.series if x.pk in labels],
             results=results[version.pk] if prize else None))
     winners = sorted((t for t in tasks if t.prize), key=lambda t: (-prizes.TIER_RANK[t.prize.tier], t.name))
     return PublicRound(round=round, winners=winners, accepted=sorted((t for t in tasks if not t.prize),

@@ -33,6 +33,7 @@ from .rounds import review_settings
 from .validation import ValidationSummary, agreement_of_each
 
 ELIGIBILITY = {True: "eligible", False: "not eligible", None: "not known"}
+NO_SERIES: frozenset[str] = frozenset()
 SORTS = ("number", "task", "metric", "eligibility", "reviews", "tier", "award", "agreement")
 
 
@@ -83,12 +84,20 @@ class OverviewRow:
     says of it (`Reviewed`), read when asked for (only the rows a page shows, and those sorted or filtered by it)."""
 
     def __init__(self, submission: OverviewSubmission, trends: dict[str, str], eligibility: str,
-                 eligibility_reason: str, reviewed: Reviewed):
+                 eligibility_reason: str, reviewed: Reviewed, two_models: frozenset[str] | set[str] = frozenset()):
         self.submission = submission
         self.trends = trends  # series name -> the whole task's trend label ("" without one), in the series' order
+        self.two_models = two_models  # the series whose trend rests on two models (a comparison, not a shape)
         self.eligibility = eligibility  # ELIGIBILITY's words
         self.eligibility_reason = eligibility_reason
         self._reviewed = reviewed
+
+    @property
+    def trends_shown(self) -> dict[str, str]:
+        """Series name -> the label as the page and the CSV write it: "inverse (two models)" for a trend that
+        rests on two models, "" without one."""
+        return {name: f"{label} (two models)" if label and name in self.two_models else label
+                for name, label in self.trends.items()}
 
     @cached_property
     def reviews(self) -> int:
@@ -265,7 +274,8 @@ def reviewed_in(round: Round, of_round) -> Reviewed:
 
 
 COLUMNS = ("pk", "number", "task_name", "owner__username", "current_version_id", "current_version__metric",
-           "summary_eligible", "summary_reason", "eligibility_override__reason", "summary_trends")  # what a row reads
+           "summary_eligible", "summary_reason", "eligibility_override__reason", "summary_trends",
+           "summary_two_models")  # what a row reads
 SQL_SORTS = ("number", "eligibility")  # a page sorted so (and filtered by anything but a trend) is read in SQL
 
 
@@ -275,17 +285,18 @@ def _rows(values, read: summaries.Registry, reviewed: Reviewed) -> list[Overview
     values = list(values)
     again = summaries.of_each([v[4] for v in values if v[9] is None], read=read)
     keys = [(s.name, str(s.pk)) for s in read.series]  # summary_trends is keyed by the series id as a string
+    names = {s.pk: s.name for s in read.series}
     rows = []
-    for pk, number, task_name, owner, version_id, metric, eligible, reason, decided, trends in values:
+    for pk, number, task_name, owner, version_id, metric, eligible, reason, decided, trends, two in values:
         if version_id in again:
             summary = again[version_id]
-            trends = {str(k): label for k, label in summary.trends.items()}
+            trends, two = {str(k): label for k, label in summary.trends.items()}, summary.two_models
             eligible, reason = summary.eligible, summary.eligibility_reason
         elif decided is not None:  # the organizers' decision (summary_eligible is theirs), worded as everywhere else
             eligible, reason = verdicts.decided(None, reason, EligibilityOverride(eligible=eligible, reason=decided))
         rows.append(OverviewRow(OverviewSubmission(pk, number, task_name, owner, version_id, metric),
                                 {name: trends.get(key, "") for name, key in keys}, ELIGIBILITY[eligible], reason,
-                                reviewed))
+                                reviewed, two_models={names[s] for s in two if s in names} if two else NO_SERIES))
     return rows
 
 

@@ -76,9 +76,12 @@ def test_the_kept_summary_follows_a_run_through_its_life(version, runs):
     assert kept(version) == afresh(version) == ({}, None, NOT_KNOWN)
     score(runs[1])
     assert kept(version) == afresh(version) == ({"tiny": "inverse"}, True, TWO_MODELS)
+    series = runs[0].model.series_id
+    assert summaries.of_each([version.pk])[version.pk].two_models == {series}  # a comparison, not a shape
     score(runs[2])
     three = ({"tiny": "inverse"}, True, "No public series shows standard scaling.")
     assert kept(version) == afresh(version) == three
+    assert summaries.of_each([version.pk])[version.pk].two_models == set()
     points = summaries.of_each([version.pk], points=True)[version.pk].points
     assert points == {runs[0].model.series_id: [(r.model_id, pytest.approx(0.9 - 0.2 * i), pytest.approx(
         1.0 + 0.5 * i + 0.05 * sum(math.sin(k) for k in range(300)) / 300)) for i, r in enumerate(runs)]}

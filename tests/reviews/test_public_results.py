@@ -145,7 +145,7 @@ def test_the_winners_in_tier_order_then_the_other_accepted_tasks(announced, clie
     assert text_of(element(html, "table", "accepted-tasks")) == (
         "Task Authors What it tests Human agreement Cause Trend (whole task) "
         "last-word Enzo Marchetti Whether models recall a word named earlier. Human agreement: not validated — "
-        "held-out (private): standard; tiny: standard")
+        "held-out (private): standard (two models); tiny: standard")
 
 
 def test_nothing_private_or_unannounced_is_anywhere_in_the_page(announced, client):  # noqa: F811

@@ -23,16 +23,17 @@ pytestmark = pytest.mark.django_db
 
 URL = "/reviews/contests/isp/rounds/1/overview/"
 GRAND, ACCEPTED, NO = ["grand"] * 6, ["accepted"] * 6, ["no_prize"] * 6
+INVERSE2, STANDARD2, FLAT2 = "inverse (two models)", "standard (two models)", "flat (two models)"  # held-out's
 ROWS = {
-    "syllogism-test": ["1", "syllogism-test", "classification", "eligible", "inverse", "inverse", "2 of 3", *GRAND,
+    "syllogism-test": ["1", "syllogism-test", "classification", "eligible", INVERSE2, "inverse", "2 of 3", *GRAND,
                        "grand", "second (announced)", "50.0% (9.5–90.5%)"],
     "negation-task": ["2", "negation-task", "classification", "not known", "—", "—", "1 of 3", *ACCEPTED, "third",
                       "third (announced)", "—"],
-    "belief-shift": ["3", "belief-shift", "logodds", "eligible", "inverse", "inverse", "1 of 3", *ACCEPTED, "third",
+    "belief-shift": ["3", "belief-shift", "logodds", "eligible", INVERSE2, "inverse", "1 of 3", *ACCEPTED, "third",
                      "third (announced)", "—"],
-    "last-word": ["4", "last-word", "sequence_prob", "not eligible", "standard", "standard", "1 of 3", *ACCEPTED,
+    "last-word": ["4", "last-word", "sequence_prob", "not eligible", STANDARD2, "standard", "1 of 3", *ACCEPTED,
                   "third", "—", "—"],
-    "dropped-task-z5": ["5", "dropped-task-z5", "classification", "eligible", "flat", "flat", "1 of 3", *NO, "none",
+    "dropped-task-z5": ["5", "dropped-task-z5", "classification", "eligible", FLAT2, "flat", "1 of 3", *NO, "none",
                         "—", "—"],
 }
 
@@ -103,10 +104,10 @@ def test_the_csv_holds_the_same_rows_sorted_and_filtered_the_same_way(scored, cl
         ["2", "negation-task", "classification", "owner_bob_q8", "", "", "not known",
          "Not known yet: no public series has results on two or more models.", "1", "3", *ACCEPTED, "third",
          "third (announced)", "", "", "", "", "", ""],
-        ["4", "last-word", "sequence_prob", "owner_dan_q10", "standard", "standard", "not eligible",
+        ["4", "last-word", "sequence_prob", "owner_dan_q10", STANDARD2, "standard", "not eligible",
          "Standard scaling on tiny: the rules require that the plot does not show a standard scaling law.", "1", "3",
          *ACCEPTED, "third", "", "", "", "", "", "", ""],
-        ["3", "belief-shift", "logodds", "owner_cleo_q9", "inverse", "inverse", "eligible",
+        ["3", "belief-shift", "logodds", "owner_cleo_q9", INVERSE2, "inverse", "eligible",
          "No public series shows standard scaling.", "1", "3", *ACCEPTED, "third", "third (announced)", "", "", "",
          "", "", ""]]
     everything = list(csv.reader(io.StringIO(client.get("/reviews/contests/isp/rounds/1/overview.csv")

@@ -153,7 +153,8 @@ def test_a_whole_round_from_submission_to_the_public_page_the_overview_and_both_
             for name in ("tiny", "held-out")]  # in the series' order
     last = meta["last-word"]["results"]["task"]["series"]
     labels = "; ".join(f"{s['name']}{' (private)' if s['held_out'] else ''}: {s['trend']['label']}"
-                       for s in last)
+                       f"{' (two models)' if s['trend']['models'] == 2 else ''}" for s in last)
+    assert "(two models)" in labels  # the private series of two models says so
     assert text_of(element(page, "table", "accepted-tasks")) == (
         "Task Authors What it tests Human agreement Cause Trend (whole task) last-word Enzo Marchetti Whether models "
         f"judge syllogisms by logic rather than by belief. Human agreement: not validated — {labels}")
@@ -166,7 +167,8 @@ def test_a_whole_round_from_submission_to_the_public_page_the_overview_and_both_
     rows = {row[1]: row for row in ([text_of(c) for c in re.findall(r"<td[^>]*>.*?</td>", r, flags=re.S)]
                                     for r in re.findall(r"<tr data-task=.*?</tr>", html, flags=re.S))}
     assert list(rows) == ["parted-syllogisms", "last-word", "dropped-task-w3"]
-    trend_of = {name: [series[n]["trend"]["label"] for n in ("tiny", "held-out")] for name, series in (
+    trend_of = {name: [series[n]["trend"]["label"] + (" (two models)" if series[n]["trend"]["models"] == 2 else "")
+                       for n in ("tiny", "held-out")] for name, series in (
         ("parted-syllogisms", series), ("last-word", {s["name"]: s for s in last}))}
     assert rows["parted-syllogisms"][4:7] == [*trend_of["parted-syllogisms"], "1 of 3"]
     assert rows["parted-syllogisms"][-3:] == ["grand", "second (announced)",
