@@ -23,6 +23,7 @@ from .assignments import (
     active_assignments,
     active_assignments_of_each,
     assignments_visible_to,
+    ids_and_filter,
     reviewer_identity,
     reviewer_label,
     without_conflicts,
@@ -127,10 +128,16 @@ def submitted_levels(submission: Submission) -> list[dict[str, str]]:
 def submitted_levels_of_each(submissions: Iterable[Submission] | QuerySet[Submission],
                              ) -> dict[int, list[dict[str, str]]]:
     """Submission id -> submitted_levels, for any number of submissions in two queries (three for a QuerySet:
-    assignments.ids_and_filter)."""
+    assignments.ids_and_filter): the levels of the submitted reviews of active assignments, in the order the
+    assignments were made, read as rows."""
     keys = criterion_keys()
-    return {pk: [{k: r.levels[k] for k in keys if k in r.levels} for _, r in submitted(assignments)]
-            for pk, assignments in active_assignments_of_each(submissions).items()}
+    ids, selected = ids_and_filter(submissions)
+    out: dict[int, list[dict[str, str]]] = {pk: [] for pk in ids}
+    for submission_id, levels in (Review.objects.filter(assignment__submission_id__in=selected,
+                                                        assignment__removed_at__isnull=True, status=Review.SUBMITTED)
+                                  .order_by("assignment_id").values_list("assignment__submission_id", "levels")):
+        out[submission_id].append({k: levels[k] for k in keys if k in levels})
+    return out
 
 
 def reviewed_for_ranking(*, reviewer, round: Round) -> list[Assignment]:
