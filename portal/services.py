@@ -264,14 +264,16 @@ def _current_version(submission: Submission) -> SubmissionVersion:
 
 def _save_edit(*, submission: Submission, user, data: SubmissionData, checked: CheckedZip,
                base: SubmissionVersion) -> SubmissionVersion | None:
-    """Save the version, or None when a kept zip is no longer the current one (try again)."""
+    """Save the version, or None when a kept zip is no longer the current one (try again). An edit saved meanwhile
+    that kept the same zip does not count: the fields were checked against that very zip."""
     try:
         with transaction.atomic():
             locked = Submission.objects.select_for_update().filter(pk=submission.pk).first()
             if locked is None:
                 raise SubmissionRefused("This submission no longer exists.", status=403)
-            if checked.kept and locked.current_version_id != base.pk:
-                return None
+            if checked.kept and locked.current_version_id != base.pk and not SubmissionVersion.objects.filter(
+                    pk=locked.current_version_id, zip_file=base.zip_file.name, zip_sha256=base.zip_sha256).exists():
+                return None  # another edit changed the zip meanwhile: check the fields against the new one
             return _add_version(submission=locked, user=user, data=data, checked=checked)
     except IntegrityError:  # the same name was taken between the check and the update
         raise _task_name_taken(data.task_name) from None
